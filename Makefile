@@ -1,0 +1,78 @@
+# Norway Health Export Knowledge Base. `make html` builds the site, `make test` checks it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := html
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+OUT := _build
+SPHINXOPTS ?=
+# Reproducible output: timestamps come from the last commit, not the clock.
+export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+export PYTHONHASHSEED := 0
+
+MERMAID_VERSION := 11.12.1
+AXE_VERSION := 4.11.0
+MERMAID_JS := .vendor/static/vendor/mermaid.min.js
+AXE_JS := .vendor/test/axe.min.js
+STRICT := -W --keep-going -n -E
+
+.PHONY: html test serve clean vendor deps test-deps system-deps
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.deps: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.test-deps: requirements-test.txt $(VENV)/.deps
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+deps: $(VENV)/.deps
+
+# Front-end files come from the npm registry as package tarballs (no install scripts run),
+# and are checked against vendor.sha256 so a changed upstream file fails loudly.
+$(MERMAID_JS): vendor.sha256
+	@mkdir -p .vendor/npm $(dir $@)
+	cd .vendor/npm && npm pack --silent mermaid@$(MERMAID_VERSION) >/dev/null
+	tar -xzf .vendor/npm/mermaid-$(MERMAID_VERSION).tgz -C .vendor/npm package/dist/mermaid.min.js
+	cp .vendor/npm/package/dist/mermaid.min.js $@
+	grep ' $@$$' vendor.sha256 | sha256sum --check --quiet
+
+$(AXE_JS): vendor.sha256
+	@mkdir -p .vendor/npm $(dir $@)
+	cd .vendor/npm && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null
+	tar -xzf .vendor/npm/axe-core-$(AXE_VERSION).tgz -C .vendor/npm package/axe.min.js
+	cp .vendor/npm/package/axe.min.js $@
+	grep ' $@$$' vendor.sha256 | sha256sum --check --quiet
+
+vendor: $(MERMAID_JS)
+
+html: deps vendor
+	$(BIN)/sphinx-build -M html docs $(OUT) -c . $(STRICT) $(SPHINXOPTS)
+	@echo "Open $(CURDIR)/$(OUT)/html/index.html"
+
+# Chromium from Debian drives the browser tests. Installed when we may (root, as on CI);
+# otherwise we stop and say exactly what to run.
+system-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is missing. Run: sudo apt-get update && sudo apt-get install -y chromium"; exit 1; \
+	  fi; \
+	fi
+
+test-deps: $(VENV)/.test-deps vendor $(AXE_JS) system-deps
+
+test: test-deps
+	$(BIN)/python -m pytest
+
+serve: deps vendor
+	$(BIN)/python -m http.server --directory $(OUT)/html --bind 127.0.0.1 8000 & \
+	  echo "Serving on http://127.0.0.1:8000/ (rebuild with make html; Ctrl+C to stop)"; wait
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,54 @@
+"""Sphinx configuration of the Norway Health Export Knowledge Base (pages in docs/, run from the root)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+project = "Norway Health Export Knowledge Base"
+author = "The knowledge base editors"
+copyright = "the knowledge base editors; source texts belong to their publishers"
+language = "en"
+
+extensions = [
+    "myst_parser",
+    "sphinx_design",
+    "kb_ext",
+]
+
+kb_catalogue = str(ROOT / "source_texts" / "catalogue.yaml")
+kb_data_dir = str(ROOT / "data")
+
+source_suffix = {".md": "markdown"}
+root_doc = "index"
+exclude_patterns = ["_build", ".venv", "**/README.md"]
+templates_path = [str(ROOT / "theme" / "templates")]
+html_static_path = [str(ROOT / "theme" / "static")]
+
+myst_enable_extensions = ["colon_fence", "deflist", "fieldlist", "attrs_inline", "attrs_block"]
+myst_heading_anchors = 3
+
+nitpicky = True
+
+html_theme = "sphinx_book_theme"
+html_title = project
+html_favicon = str(ROOT / "theme" / "static" / "favicon.svg")
+html_last_updated_fmt = None
+html_show_sourcelink = False
+html_copy_source = False
+html_show_search_summary = False  # summaries are fetched in the background, which fails from file://
+html_context = {"default_mode": "auto"}
+html_theme_options = {
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+    "use_download_button": False,
+    "use_fullscreen_button": False,
+    "search_bar_text": "Search the knowledge base…",
+}
+
+mermaid_output_format = "raw"
+mermaid_fullscreen = False

@@ -1,0 +1,20 @@
+"""Local Sphinx extensions of the Norway Health Export Knowledge Base, one module per concern."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.application import Sphinx
+
+from . import citations, diagrams, domain, entities, sources, state
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_domain(domain.KnowledgeBaseDomain)
+    state.setup(app)
+    citations.setup(app)
+    sources.setup(app)
+    entities.setup(app)
+    diagrams.setup(app)
+    app.connect("env-get-updated", domain.pages_with_changed_backlinks)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

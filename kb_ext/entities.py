@@ -1,0 +1,377 @@
+"""Entities on pages: ``{e}``, ``{fig}`` and ``{measure}`` references, and the directories built from data.
+
+``{e}`norway-health-tech``` links to an entry with its display name (the first spelling in the data);
+``{e}`NHT <norway-health-tech>``` uses another spelling, which must be one the texts use.
+``{fig}`export-revenue-2021``` shows a figure as the texts state it, linked and cited.
+``{entity-directory} organisations|companies|people``, ``{key-figures}``, ``{timeline}`` and
+``{measure-list}`` generate the reference sections from the data, with anchors, index entries,
+labels for ``{ref}``/intersphinx, and "appears on" backlinks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import ReferenceRole, SphinxDirective
+from sphinx.util.parsing import nested_parse_to_nodes
+
+from .citations import make_citation
+from .data import KnowledgeBaseData, Record
+from .domain import KnowledgeBaseDomain
+from .state import kb_data, source_texts
+
+logger = logging.getLogger(__name__)
+
+DIRECTORIES = ("organisations", "companies", "people")
+
+
+class entity_ref(nodes.Inline, nodes.TextElement):
+    """A reference to an entry (entity, figure, measure, event) by id; resolved when the page is written."""
+
+
+class entity_backlinks(nodes.General, nodes.Element):
+    """Placeholder for "appears on …" under an entry; filled in when the page is written."""
+
+
+def display_name(record: Record) -> str:
+    return record["names"][0]["name"]
+
+
+def directory_of(record: Record) -> str:
+    if "roles" in record or "affiliations" in record or record.path.endswith("people.yaml"):
+        return "people"
+    return "companies" if record["kind"] == "company" else "organisations"
+
+
+def first_sentence(text: str) -> str:
+    return text.split(". ")[0].rstrip(".")
+
+
+class EntityRole(ReferenceRole):
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        entities = kb_data(self.env).entities()
+        entity = entities.get(self.target)
+        if entity is None:
+            logger.warning(f"unknown entity id {self.target!r}", location=self.get_location(), type="kb", subtype="entity")
+            return [nodes.problematic(self.rawtext, self.rawtext)], []
+        spellings = [n["name"] for n in entity["names"]]
+        text = self.title if self.has_explicit_title else spellings[0]
+        if text not in spellings and text.removeprefix("the ").removeprefix("The ") not in spellings:
+            logger.warning(f"{text!r} is not a spelling of {self.target!r} used by the texts ({', '.join(spellings)})",
+                           location=self.get_location(), type="kb", subtype="entity")
+        node = entity_ref(self.rawtext, text, target=self.target)
+        self.set_source_info(node)
+        return [node], []
+
+
+class FigureRole(ReferenceRole):
+    """A figure as stated, linked to its row in the key figures, followed by its citation."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        figure = kb_data(self.env).figure(self.target)
+        if figure is None:
+            logger.warning(f"unknown figure id {self.target!r}", location=self.get_location(), type="kb", subtype="figure")
+            return [nodes.problematic(self.rawtext, self.rawtext)], []
+        text = self.title if self.has_explicit_title else figure["value"]
+        result: list[nodes.Node] = [entity_ref(self.rawtext, text, target=figure["id"])]
+        if "cites" in figure:
+            cite = figure["cites"][0]
+            marker = make_citation(self.env, cite["cite"], [cite["quote"]], self.get_location())
+            if marker is not None:
+                result.append(marker)
+        for node in result:
+            self.set_source_info(node)
+        return result, []
+
+
+class MeasureRole(ReferenceRole):
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        count = len(kb_data(self.env).measures)
+        if not self.target.isdigit() or not 1 <= int(self.target) <= count:
+            logger.warning(f"there is no measure {self.target!r} (measures are 1-{count})",
+                           location=self.get_location(), type="kb", subtype="measure")
+            return [nodes.problematic(self.rawtext, self.rawtext)], []
+        text = self.title if self.has_explicit_title else f"measure {self.target}"
+        node = entity_ref(self.rawtext, text, target=f"measure-{self.target}")
+        self.set_source_info(node)
+        return [node], []
+
+
+class DataDirective(SphinxDirective):
+    """Shared helpers for directives that render records from data/*.yaml."""
+
+    @property
+    def data(self) -> KnowledgeBaseData:
+        return kb_data(self.env)
+
+    def markdown(self, record: Record, key: str, text: str) -> list[nodes.Node]:
+        """Parse Markdown from the data, so warnings point at the YAML file and line it came from."""
+        parsed = nested_parse_to_nodes(self.state, text, source=record.path, offset=record.line_of(key) - 1,
+                                       allow_section_headings=False)
+        if len(parsed) == 1 and isinstance(parsed[0], nodes.paragraph):
+            return list(parsed[0].children)
+        return parsed
+
+    def paragraph(self, record: Record, key: str, text: str, classes: list[str] | None = None) -> nodes.paragraph:
+        para = nodes.paragraph(classes=classes or [])
+        para.extend(self.markdown(record, key, text))
+        return para
+
+    def register(self, anchor: str, title: str, index_terms: list[str]) -> list[nodes.Node]:
+        """Make ``anchor`` an entry: published in the page's register, the general index and objects.inv."""
+        docname = self.env.current_document.docname
+        std = self.env.domains.standard_domain
+        if anchor in std.anonlabels and std.anonlabels[anchor] != (docname, anchor):
+            logger.warning(f"entry id {anchor!r} is already a label in {std.anonlabels[anchor][0]!r}: "
+                           "rename the label or the id", location=self.get_location(), type="kb", subtype="entity")
+            return []
+        KnowledgeBaseDomain.of(self.env).note_entry(anchor, docname)
+        std.note_hyperlink_target(anchor, docname, anchor, title)
+        if not index_terms:
+            return []
+        return [addnodes.index(entries=[("single", term, anchor, "", None) for term in dict.fromkeys(index_terms)])]
+
+    def cite(self, record: Record, key: str, target: str, quote: str | None = None) -> list[nodes.Node]:
+        marker = make_citation(self.env, target, [quote] if quote else [], (record.path, record.line_of(key)))
+        return [marker] if marker is not None else []
+
+    def section(self, anchor: str, title: str) -> nodes.section:
+        section = nodes.section(ids=[anchor], names=[anchor], classes=["kb-entry"])
+        section += nodes.title("", title)
+        return section
+
+
+class EntityDirectoryDirective(DataDirective):
+    required_arguments = 1
+    option_spec: ClassVar[dict[str, Any]] = {}
+
+    def run(self) -> list[nodes.Node]:
+        directory = self.arguments[0]
+        if directory not in DIRECTORIES:
+            logger.warning(f"unknown directory {directory!r} (one of {', '.join(DIRECTORIES)})",
+                           location=self.get_location(), type="kb", subtype="entity")
+            return []
+        records = [r for r in [*self.data.organisations, *self.data.people] if directory_of(r) == directory]
+        records.sort(key=lambda r: display_name(r).removeprefix("The ").casefold())
+        return [self.entry(record) for record in records]
+
+    def entry(self, record: Record) -> nodes.section:
+        names = [n["name"] for n in record["names"]]
+        section = self.section(record["id"], display_name(record))
+        section.extend(self.register(record["id"], display_name(record), names))
+        details = nodes.bullet_list(classes=["kb-entry-details"])
+
+        spelled = nodes.paragraph()
+        spelled += nodes.strong("", "Named in the texts as: ")
+        for position, name in enumerate(record["names"]):
+            if position:
+                spelled += nodes.Text("; ")
+            spelled += nodes.emphasis("", name["name"])
+            spelled.extend(self.cite(name, "name", name["cite"], name["name"]))
+        details += nodes.list_item("", spelled)
+
+        if "kind" in record:
+            kind = nodes.paragraph()
+            kind += nodes.strong("", "Kind: ")
+            kind += nodes.Text(record["kind"])
+            kind.extend(self.cite(record, "kind_cite", record["kind_cite"]))
+            if record.get("country"):
+                kind += nodes.Text(f" · Country: {record['country']}")
+            details += nodes.list_item("", kind)
+
+        for role in record.get("roles", []):
+            para = nodes.paragraph()
+            para += nodes.strong("", "Role as stated: ")
+            para += nodes.Text(role["role"])
+            para.extend(self.cite(role, "role", role["cite"], role["role"]))
+            details += nodes.list_item("", para)
+
+        if record.get("affiliations"):
+            para = nodes.paragraph()
+            para += nodes.strong("", "Named with: ")
+            for position, org_id in enumerate(record["affiliations"]):
+                if position:
+                    para += nodes.Text(", ")
+                org = self.data.entities()[org_id]
+                para += entity_ref("", display_name(org), target=org_id)
+            details += nodes.list_item("", para)
+
+        section += details
+        facts = record.get("facts", [])
+        if facts:
+            said = nodes.bullet_list(classes=["kb-facts"])
+            for fact in facts:
+                said += nodes.list_item("", self.paragraph(record, "facts", fact))
+            section += said
+        section += entity_backlinks(target=record["id"])
+        return section
+
+
+class KeyFiguresDirective(DataDirective):
+    def run(self) -> list[nodes.Node]:
+        table = nodes.table(classes=["kb-key-figures"])
+        group = nodes.tgroup(cols=4)
+        table += group
+        for width in (3, 6, 1, 2):
+            group += nodes.colspec(colwidth=width)
+        group += nodes.thead("", nodes.row("", *(nodes.entry("", nodes.paragraph("", h))
+                                                 for h in ("Figure", "Meaning", "Year", "Source"))))
+        body = nodes.tbody()
+        group += body
+        for figure in self.data.figures:
+            row = nodes.row(ids=[figure["id"]])
+            value = nodes.paragraph()
+            value.extend(self.register(figure["id"], f"{figure['value']}: {first_sentence(figure['meaning'])}",
+                                       [f"{figure['value']} ({first_sentence(figure['meaning'])})"]))
+            value += nodes.strong("", figure["value"])
+            if figure.get("usd"):
+                value += nodes.Text(f" ({figure['usd']})")
+            meaning = [self.paragraph(figure, "meaning", figure["meaning"])]
+            if "computed" in figure:
+                meaning.append(self.paragraph(figure, "computed", "**Computed by the editors:** " + figure["computed"],
+                                              classes=["kb-computed"]))
+            source = nodes.paragraph()
+            for cite in figure.get("cites", []):
+                source.extend(self.cite(cite, "quote", cite["cite"], cite["quote"]))
+            if "computed" in figure:
+                source += nodes.Text("computed")
+            row += nodes.entry("", value)
+            row += nodes.entry("", *meaning)
+            row += nodes.entry("", nodes.paragraph("", str(figure.get("year", "—"))))
+            row += nodes.entry("", source)
+            body += row
+        return [table]
+
+
+class TimelineDirective(DataDirective):
+    def run(self) -> list[nodes.Node]:
+        table = nodes.table(classes=["kb-timeline"])
+        group = nodes.tgroup(cols=2)
+        table += group
+        group += nodes.colspec(colwidth=2)
+        group += nodes.colspec(colwidth=7)
+        group += nodes.thead("", nodes.row("", *(nodes.entry("", nodes.paragraph("", h)) for h in ("When", "What"))))
+        body = nodes.tbody()
+        group += body
+        for event in sorted(self.data.events, key=lambda e: e["sort"]):
+            row = nodes.row(ids=[event["id"]])
+            when = nodes.paragraph()
+            when.extend(self.register(event["id"], f"{event['when']}: {event['title']}", [event["title"]]))
+            when += nodes.Text(event["when"])
+            what = [nodes.paragraph("", "", nodes.strong("", event["title"]))]
+            what.extend(self.paragraph(event, "body", text) for text in event["body"])
+            row += nodes.entry("", when)
+            row += nodes.entry("", *what)
+            body += row
+        return [table]
+
+
+class MeasureListDirective(DataDirective):
+    option_spec: ClassVar[dict[str, Any]] = {"source": directives.unchanged_required}
+
+    def run(self) -> list[nodes.Node]:
+        text_id = self.options.get("source", "fifteen-measures-launch")
+        source = source_texts(self.env)[text_id]
+        themes = {t["id"]: t for t in self.data.themes}
+        sections = []
+        for measure in self.data.measures:
+            number = measure["number"]
+            paragraph = source.paragraph(measure["paragraph"]).text
+            prefix = f"{number}. "
+            if not paragraph.startswith(prefix):
+                logger.warning(f"paragraph {measure['paragraph']} of {text_id} does not start with {prefix!r}",
+                               location=(measure.path, measure.line_of("paragraph")), type="kb", subtype="measure")
+            wording = paragraph.removeprefix(prefix)
+            anchor = f"measure-{number}"
+            section = self.section(anchor, f"Measure {number}")
+            section.extend(self.register(anchor, f"Measure {number}: {wording}", [f"Measure {number}: {wording}"]))
+            quote = nodes.block_quote(classes=["kb-verbatim"])
+            text = nodes.paragraph("", wording)
+            text.extend(self.cite(measure, "paragraph", f"{text_id}#p{measure['paragraph']}", wording))
+            quote += text
+            section += quote
+            theme = nodes.paragraph()
+            theme += nodes.strong("", "Theme (editorial grouping): ")
+            theme += entity_ref("", themes[measure["theme"]]["title"], target=f"theme-{measure['theme']}")
+            section += theme
+            for related in measure.get("related", []):
+                section += self.paragraph(measure, "related", related)
+            sections.append(section)
+        return sections
+
+
+class MeasureThemesDirective(DataDirective):
+    """The editorial grouping of the measures: one row per theme, each linking its measures."""
+
+    def run(self) -> list[nodes.Node]:
+        table = nodes.table(classes=["kb-measure-themes"])
+        group = nodes.tgroup(cols=3)
+        table += group
+        for width in (2, 5, 3):
+            group += nodes.colspec(colwidth=width)
+        group += nodes.thead("", nodes.row("", *(nodes.entry("", nodes.paragraph("", h))
+                                                 for h in ("Theme", "What the measures address", "Measures"))))
+        body = nodes.tbody()
+        group += body
+        for theme in self.data.themes:
+            anchor = f"theme-{theme['id']}"
+            row = nodes.row(ids=[anchor])
+            title = nodes.paragraph()
+            title.extend(self.register(anchor, f"Theme: {theme['title']}", []))
+            title += nodes.strong("", theme["title"])
+            measures = nodes.paragraph()
+            for position, measure in enumerate(m for m in self.data.measures if m["theme"] == theme["id"]):
+                if position:
+                    measures += nodes.Text(", ")
+                measures += entity_ref("", str(measure["number"]), target=f"measure-{measure['number']}")
+            row += nodes.entry("", title)
+            row += nodes.entry("", nodes.paragraph("", theme.get("summary", "")))
+            row += nodes.entry("", measures)
+            body += row
+        return [table]
+
+
+def resolve_entity_refs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    domain = KnowledgeBaseDomain.of(app.env)
+    for ref in list(doctree.findall(entity_ref)):
+        page = domain.entry_pages.get(ref["target"])
+        if page is None:
+            logger.warning(f"{ref['target']!r} has no entry on any page", location=ref, type="kb", subtype="entity")
+            ref.replace_self(nodes.Text(ref.astext()))
+            continue
+        uri = app.builder.get_relative_uri(docname, page) + "#" + ref["target"]
+        link = nodes.reference("", ref.astext(), refuri=uri, internal=True, classes=["kb-entity"])
+        ref.replace_self(link)
+
+    for placeholder in list(doctree.findall(entity_backlinks)):
+        pages = [p for p in domain.pages_mentioning(placeholder["target"]) if p != docname]
+        if not pages:
+            placeholder.parent.remove(placeholder)
+            continue
+        para = nodes.paragraph(classes=["kb-backlinks"])
+        para += nodes.Text("Appears on: ")
+        for position, page in enumerate(pages):
+            if position:
+                para += nodes.Text(", ")
+            title = app.env.titles[page].astext() if page in app.env.titles else page
+            para += nodes.reference("", title, refuri=app.builder.get_relative_uri(docname, page), internal=True)
+        placeholder.replace_self(para)
+
+
+def setup(app: Sphinx) -> None:
+    app.add_node(entity_ref)
+    app.add_node(entity_backlinks)
+    app.add_role("e", EntityRole())
+    app.add_role("fig", FigureRole())
+    app.add_role("measure", MeasureRole())
+    app.add_directive("entity-directory", EntityDirectoryDirective)
+    app.add_directive("key-figures", KeyFiguresDirective)
+    app.add_directive("timeline", TimelineDirective)
+    app.add_directive("measure-list", MeasureListDirective)
+    app.add_directive("measure-themes", MeasureThemesDirective)
+    app.connect("doctree-resolved", resolve_entity_refs)

@@ -1,0 +1,51 @@
+"""Build inputs that are not pages: the source catalogue and the data, loaded and verified once per build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
+from .catalogue import SourceText, catalogue_digest, load_catalogue
+from .data import KnowledgeBaseData, load_data
+
+
+def catalogue_path(app: Sphinx) -> Path:
+    return Path(app.confdir, app.config.kb_catalogue)
+
+
+def data_dir(app: Sphinx) -> Path:
+    return Path(app.confdir, app.config.kb_data_dir)
+
+
+def load_inputs(app: Sphinx) -> None:
+    # Verified on every build, incremental ones included: a tampered text must never slip through.
+    app.env.kb_sources = load_catalogue(catalogue_path(app))
+    app.env.kb_data = load_data(data_dir(app))
+
+
+def outdated_on_input_change(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Any page may cite a text or show data, so a changed catalogue or data file re-reads every page."""
+    digest = catalogue_digest(catalogue_path(app)) + env.kb_data.digest
+    if getattr(env, "kb_inputs_digest", None) == digest:
+        return []
+    env.kb_inputs_digest = digest
+    return sorted(env.found_docs)
+
+
+def source_texts(env: BuildEnvironment) -> dict[str, SourceText]:
+    return env.kb_sources
+
+
+def kb_data(env: BuildEnvironment) -> KnowledgeBaseData:
+    return env.kb_data
+
+
+def setup(app: Sphinx) -> None:
+    app.add_config_value("kb_catalogue", "source_texts/catalogue.yaml", "env", types=frozenset({str}))
+    app.connect("builder-inited", load_inputs)
+    app.add_config_value("kb_data_dir", "data", "env", types=frozenset({str}))
+    app.connect("env-get-outdated", outdated_on_input_change)
