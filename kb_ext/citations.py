@@ -9,6 +9,7 @@ several quotes: separate them with `` | ``. Who cites what is recorded by
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from typing import Any
 
 from docutils import nodes
@@ -56,8 +57,13 @@ def paragraph_label(source: SourceText, number: int) -> str:
     return f"{source.title}, paragraph {number}"
 
 
+# While Markdown from data/*.yaml is parsed, warnings name the data file and line, not the page.
+DATA_ORIGIN: ContextVar[str | None] = ContextVar("DATA_ORIGIN", default=None)  # "path:line"
+
+
 def make_citation(env: Any, target: str, quotes: list[str], location: Any) -> citation_marker | None:
     """A citation marker for ``target``, or None after a warning at ``location`` if it does not hold."""
+    location = DATA_ORIGIN.get() or location
 
     def fail(message: str) -> None:
         logger.warning(message, location=location, type="kb", subtype="citation")

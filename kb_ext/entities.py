@@ -20,7 +20,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import ReferenceRole, SphinxDirective
 from sphinx.util.parsing import nested_parse_to_nodes
 
-from .citations import make_citation
+from .citations import DATA_ORIGIN, make_citation
 from .data import KnowledgeBaseData, Record
 from .domain import KnowledgeBaseDomain
 from .state import kb_data, source_texts
@@ -57,7 +57,8 @@ class EntityRole(ReferenceRole):
         entities = kb_data(self.env).entities()
         entity = entities.get(self.target)
         if entity is None:
-            logger.warning(f"unknown entity id {self.target!r}", location=self.get_location(), type="kb", subtype="entity")
+            logger.warning(f"unknown entity id {self.target!r}", location=DATA_ORIGIN.get() or self.get_location(),
+                           type="kb", subtype="entity")
             return [nodes.problematic(self.rawtext, self.rawtext)], []
         spellings = [n["name"] for n in entity["names"]]
         text = self.title if self.has_explicit_title else spellings[0]
@@ -111,8 +112,16 @@ class DataDirective(SphinxDirective):
 
     def markdown(self, record: Record, key: str, text: str) -> list[nodes.Node]:
         """Parse Markdown from the data, so warnings point at the YAML file and line it came from."""
-        parsed = nested_parse_to_nodes(self.state, text, source=record.path, offset=record.line_of(key) - 1,
-                                       allow_section_headings=False)
+        line = record.line_of(key)
+        token = DATA_ORIGIN.set(f"{record.path}:{line}")
+        try:
+            parsed = nested_parse_to_nodes(self.state, text, source=record.path, offset=line - 1,
+                                           allow_section_headings=False)
+        finally:
+            DATA_ORIGIN.reset(token)
+        for top in parsed:  # so that warnings at resolve time (an unknown {ref} label) name the data file too
+            for node in top.findall(nodes.Element):
+                node.source, node.line = record.path, line
         if len(parsed) == 1 and isinstance(parsed[0], nodes.paragraph):
             return list(parsed[0].children)
         return parsed
@@ -137,7 +146,7 @@ class DataDirective(SphinxDirective):
         return [addnodes.index(entries=[("single", term, anchor, "", None) for term in dict.fromkeys(index_terms)])]
 
     def cite(self, record: Record, key: str, target: str, quote: str | None = None) -> list[nodes.Node]:
-        marker = make_citation(self.env, target, [quote] if quote else [], (record.path, record.line_of(key)))
+        marker = make_citation(self.env, target, [quote] if quote else [], f"{record.path}:{record.line_of(key)}")
         return [marker] if marker is not None else []
 
     def section(self, anchor: str, title: str) -> nodes.section:
@@ -285,12 +294,12 @@ class MeasureListDirective(DataDirective):
             prefix = f"{number}. "
             if not paragraph.startswith(prefix):
                 logger.warning(f"paragraph {measure['paragraph']} of {text_id} does not start with {prefix!r}",
-                               location=(measure.path, measure.line_of("paragraph")), type="kb", subtype="measure")
+                               location=measure.where("paragraph"), type="kb", subtype="measure")
             wording = paragraph.removeprefix(prefix)
             anchor = f"measure-{number}"
             section = self.section(anchor, f"Measure {number}")
             section.extend(self.register(anchor, f"Measure {number}: {wording}", [f"Measure {number}: {wording}"]))
-            quote = nodes.block_quote(classes=["kb-verbatim"])
+            quote = nodes.block_quote(classes=["kb-verbatim"], support_smartquotes=False)
             text = nodes.paragraph("", wording)
             text.extend(self.cite(measure, "paragraph", f"{text_id}#p{measure['paragraph']}", wording))
             quote += text

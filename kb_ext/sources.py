@@ -101,7 +101,8 @@ class SourceTextDirective(SourceTextDirectiveBase):
             return []
         domain.source_pages[source.id] = docname
         std = self.env.domains.standard_domain
-        wrapper = nodes.container(classes=["kb-source-text"])
+        # support_smartquotes=False: the text is verbatim, so its straight quotes stay straight.
+        wrapper = nodes.container(classes=["kb-source-text"], support_smartquotes=False)
         for paragraph in source.paragraphs:
             anchor = paragraph_anchor(paragraph.number)
             block = nodes.container(ids=[anchor], classes=["kb-para"])

@@ -6,9 +6,12 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
 
-from .catalogue import SourceText, catalogue_digest, load_catalogue
-from .data import KnowledgeBaseData, load_data
+from .catalogue import CatalogueError, SourceText, catalogue_digest, load_catalogue
+from .data import DataError, KnowledgeBaseData, load_data
+
+logger = logging.getLogger(__name__)
 
 
 def catalogue_path(app: Sphinx) -> Path:
@@ -21,8 +24,13 @@ def data_dir(app: Sphinx) -> Path:
 
 def load_inputs(app: Sphinx) -> None:
     # Verified on every build, incremental ones included: a tampered text must never slip through.
-    app.env.kb_sources = load_catalogue(catalogue_path(app))
-    app.env.kb_data = load_data(data_dir(app))
+    try:
+        app.env.kb_sources = load_catalogue(catalogue_path(app))
+        app.env.kb_data = load_data(data_dir(app))
+    except (CatalogueError, DataError) as error:
+        # An input error, not a crash: say what and where, and stop before anything is written.
+        logger.error(f"{error.category}: {error}")
+        raise SystemExit(2) from error
 
 
 def outdated_on_input_change(

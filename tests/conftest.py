@@ -1,0 +1,115 @@
+"""Shared fixtures: one real, strict build of the site and one Chromium for the whole run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+PROJECT_FILES = ("conf.py", "docs", "source_texts", "data", "kb_ext", "theme", ".vendor")
+
+pytest_plugins = ["sphinx.testing.fixtures"]
+
+
+def sphinx_build(project: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """The strict build, exactly as `make html` runs it, of the project at `project`."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "1700000000"),
+           "PYTHONHASHSEED": "0"}
+    command = [sys.executable, "-m", "sphinx", "-M", "html", str(project / "docs"), str(out), "-c", str(project),
+               "-W", "--keep-going", "-n", "-E", *extra]
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=project, check=False)
+
+
+def copy_project(target: Path) -> Path:
+    """A throw-away copy of the project, for builds that change its files."""
+    target.mkdir(parents=True)
+    for name in PROJECT_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__", "npm"))
+        else:
+            shutil.copy2(source, target / name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    result = sphinx_build(ROOT, out)
+    assert result.returncode == 0, f"strict build failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
+    return out / "html"
+
+
+@pytest.fixture(scope="session")
+def html_pages(built_site: Path) -> list[Path]:
+    return sorted(p for p in built_site.rglob("*.html") if "_static" not in p.parts)
+
+
+@dataclass
+class Visit:
+    """What one page visit did: console errors, uncaught exceptions and requests we refused."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    blocked_requests: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        return [*self.console_errors, *self.page_errors,
+                *(f"request left file://: {u}" for u in self.blocked_requests),
+                *(f"request failed: {u}" for u in self.failed_requests)]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def open_page(browser: object) -> Iterator[object]:
+    """Open a file:// URL in a fresh context with every other request aborted and recorded."""
+    contexts = []
+
+    def opener(url: str, *, width: int = 1280, color_scheme: str = "light"):
+        context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=color_scheme)
+        contexts.append(context)
+        visit = Visit()
+
+        def route(route_):
+            if route_.request.url.startswith("file://"):
+                route_.continue_()
+            else:
+                visit.blocked_requests.append(route_.request.url)
+                route_.abort()
+
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("console", lambda m: visit.console_errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: visit.page_errors.append(str(e)))
+        page.on("requestfailed", lambda r: visit.failed_requests.append(r.url)
+                if r.url.startswith("file://") else None)
+        page.goto(url, wait_until="load")
+        return page, visit
+
+    yield opener
+    for context in contexts:
+        context.close()

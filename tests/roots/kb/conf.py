@@ -1,0 +1,4 @@
+extensions = ["myst_parser", "kb_ext"]
+kb_catalogue = "source_texts/catalogue.yaml"
+kb_data_dir = "data"
+exclude_patterns = ["source_texts", "data"]
