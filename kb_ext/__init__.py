@@ -6,7 +6,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import citations, diagrams, domain, entities, sources, state
+from . import citations, diagrams, domain, entities, mermaid_offline, sources, state
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -15,6 +15,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     citations.setup(app)
     sources.setup(app)
     entities.setup(app)
+    mermaid_offline.setup(app)
     diagrams.setup(app)
     app.connect("env-get-updated", domain.pages_with_changed_backlinks)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

@@ -121,6 +121,11 @@ def validate(data: KnowledgeBaseData) -> None:
         check_cite(org, "kind_cite", require(org, "kind_cite", str))
         require(org, "country", str, optional=True)
         check_facts(org)
+        for relation in require(org, "relations", list, optional=True) or []:
+            if require(relation, "to", str) not in seen:
+                raise DataError(f"{relation.where('to')}: unknown organisation id '{relation['to']}'")
+            require(relation, "label", str)
+            check_cite(relation, "cite", require(relation, "cite", str))
     for person in data.people:
         check_names(person)
         for role in require(person, "roles", list, optional=True) or []:

@@ -1,6 +1,6 @@
 /* Renders the page's mermaid diagrams with the local mermaid.min.js, in the theme's light or dark
    mode, and again whenever the reader switches mode. A classic script, so it works from file://. */
-(function () {
+function kbRenderDiagrams() {
   "use strict";
   var diagrams = Array.prototype.slice.call(document.querySelectorAll("pre.mermaid"));
   if (!diagrams.length || !window.mermaid) { return; }
@@ -28,7 +28,7 @@
         securityLevel: "loose",
         theme: mode === "dark" ? "dark" : "default",
         flowchart: { htmlLabels: true, useMaxWidth: false },
-        fontFamily: "inherit"
+        fontFamily: "system-ui, -apple-system, \"Segoe UI\", Roboto, \"Helvetica Neue\", Arial, sans-serif"
       });
       return window.mermaid.run({ nodes: diagrams }).then(function () {
         diagrams.forEach(function (el) { el.classList.add("kb-rendered"); });
@@ -41,9 +41,11 @@
   }
 
   new MutationObserver(render).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", render);
-  } else {
-    render();
-  }
-})();
+  render();
+}
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", kbRenderDiagrams);
+} else {
+  kbRenderDiagrams();
+}
