@@ -48,6 +48,11 @@ def directory_of(record: Record) -> str:
     return "companies" if record["kind"] == "company" else "organisations"
 
 
+def without_article(name: str) -> str:
+    """Prose may say "the Research Council" where the text has "Research Council", or the reverse."""
+    return name.removeprefix("the ").removeprefix("The ")
+
+
 def first_sentence(text: str) -> str:
     return text.split(". ")[0].rstrip(".")
 
@@ -62,9 +67,9 @@ class EntityRole(ReferenceRole):
             return [nodes.problematic(self.rawtext, self.rawtext)], []
         spellings = [n["name"] for n in entity["names"]]
         text = self.title if self.has_explicit_title else spellings[0]
-        if text not in spellings and text.removeprefix("the ").removeprefix("The ") not in spellings:
+        if without_article(text) not in {without_article(s) for s in spellings}:
             logger.warning(f"{text!r} is not a spelling of {self.target!r} used by the texts ({', '.join(spellings)})",
-                           location=self.get_location(), type="kb", subtype="entity")
+                           location=DATA_ORIGIN.get() or self.get_location(), type="kb", subtype="entity")
         node = entity_ref(self.rawtext, text, target=self.target)
         self.set_source_info(node)
         return [node], []
@@ -76,13 +81,14 @@ class FigureRole(ReferenceRole):
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         figure = kb_data(self.env).figure(self.target)
         if figure is None:
-            logger.warning(f"unknown figure id {self.target!r}", location=self.get_location(), type="kb", subtype="figure")
+            logger.warning(f"unknown figure id {self.target!r}", location=DATA_ORIGIN.get() or self.get_location(),
+                           type="kb", subtype="figure")
             return [nodes.problematic(self.rawtext, self.rawtext)], []
         text = self.title if self.has_explicit_title else figure["value"]
         result: list[nodes.Node] = [entity_ref(self.rawtext, text, target=figure["id"])]
         if "cites" in figure:
             cite = figure["cites"][0]
-            marker = make_citation(self.env, cite["cite"], [cite["quote"]], self.get_location())
+            marker = make_citation(self.env, cite["cite"], [cite["quote"]], self.get_location())  # data origin wins
             if marker is not None:
                 result.append(marker)
         for node in result:
@@ -95,7 +101,7 @@ class MeasureRole(ReferenceRole):
         count = len(kb_data(self.env).measures)
         if not self.target.isdigit() or not 1 <= int(self.target) <= count:
             logger.warning(f"there is no measure {self.target!r} (measures are 1-{count})",
-                           location=self.get_location(), type="kb", subtype="measure")
+                           location=DATA_ORIGIN.get() or self.get_location(), type="kb", subtype="measure")
             return [nodes.problematic(self.rawtext, self.rawtext)], []
         text = self.title if self.has_explicit_title else f"measure {self.target}"
         node = entity_ref(self.rawtext, text, target=f"measure-{self.target}")
@@ -272,7 +278,7 @@ class TimelineDirective(DataDirective):
             when = nodes.paragraph()
             when.extend(self.register(event["id"], f"{event['when']}: {event['title']}", [event["title"]]))
             when += nodes.Text(event["when"])
-            what = [nodes.paragraph("", "", nodes.strong("", event["title"]))]
+            what = [nodes.paragraph("", "", nodes.strong("", event["title"]), classes=["kb-event-title"])]
             what.extend(self.paragraph(event, "body", text) for text in event["body"])
             row += nodes.entry("", when)
             row += nodes.entry("", *what)
@@ -318,7 +324,7 @@ class MeasureThemesDirective(DataDirective):
     """The editorial grouping of the measures: one row per theme, each linking its measures."""
 
     def run(self) -> list[nodes.Node]:
-        table = nodes.table(classes=["kb-measure-themes"])
+        table = nodes.table(classes=["kb-measure-themes", "kb-editorial"])
         group = nodes.tgroup(cols=3)
         table += group
         for width in (2, 5, 3):
