@@ -17,8 +17,15 @@ language = "en"
 extensions = [
     "myst_parser",
     "sphinx_design",
+    "sphinx_reredirects",
+    "sphinx_sitemap",
+    "sphinxext.opengraph",
+    "notfound.extension",
     "kb_ext",
 ]
+
+# Where the site is published. One setting; a deployment overrides it with KB_BASE_URL.
+html_baseurl = os.environ.get("KB_BASE_URL", "https://norway-health-export.example/").rstrip("/") + "/"
 
 kb_catalogue = str(ROOT / "source_texts" / "catalogue.yaml")
 kb_data_dir = str(ROOT / "data")
@@ -55,3 +62,25 @@ html_theme_options = {
 
 mermaid_output_format = "raw"
 mermaid_fullscreen = False
+
+# Stable links: every published URL stays valid. A moved page gets an entry here (old docname ->
+# new target, relative to the old page), and published-urls.txt lists what must keep resolving.
+redirects = {
+    "measures": "export-initiative.html#measures",
+    "fifteen-measures": "export-initiative.html#measures",
+    "directory/organizations": "organisations.html",
+}
+redirect_html_template_file = str(ROOT / "theme" / "redirect.html")
+
+sitemap_url_scheme = "{link}"
+sitemap_excludes = ["search.html", "genindex.html", "404.html"]
+
+ogp_site_url = html_baseurl
+ogp_site_name = project
+ogp_image = "_static/share-card.png"
+ogp_image_alt = "Norway Health Export Knowledge Base"
+ogp_description_length = 240
+ogp_custom_meta_tags = ['<meta name="twitter:card" content="summary_large_image" />']
+ogp_social_cards = {"enable": False}
+
+notfound_urls_prefix = "/"

@@ -6,7 +6,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import citations, diagrams, domain, entities, mermaid_offline, sources, state
+from . import citations, diagrams, domain, entities, mermaid_offline, previews, sources, state
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -17,5 +17,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     entities.setup(app)
     mermaid_offline.setup(app)
     diagrams.setup(app)
+    previews.setup(app)
     app.connect("env-get-updated", domain.pages_with_changed_backlinks)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
