@@ -17,7 +17,7 @@ MERMAID_JS := .vendor/static/vendor/mermaid.min.js
 AXE_JS := .vendor/test/axe.min.js
 STRICT := -W --keep-going -n -E
 
-.PHONY: html test serve clean vendor deps test-deps system-deps
+.PHONY: html test serve clean vendor deps test-deps system-deps urls
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ vendor: $(MERMAID_JS)
 html: deps vendor
 	$(BIN)/sphinx-build -M html docs $(OUT) -c . $(STRICT) $(SPHINXOPTS)
 	@echo "Open $(CURDIR)/$(OUT)/html/index.html"
+
+# The published-URL contract: regenerate after adding pages or anchors, and commit the result.
+urls: html
+	$(BIN)/python scripts/published_urls.py $(OUT)/html > published-urls.txt
+	@echo "Updated published-urls.txt: review the diff; a removed line needs a redirect instead"
 
 # Chromium from Debian drives the browser tests. Installed when we may (root, as on CI);
 # otherwise we stop and say exactly what to run.

@@ -6,7 +6,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import citations, diagrams, domain, entities, mermaid_offline, previews, sources, state
+from . import citations, diagrams, domain, entities, export, mermaid_offline, previews, sources, state
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -18,5 +18,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     mermaid_offline.setup(app)
     diagrams.setup(app)
     previews.setup(app)
+    export.setup(app)
     app.connect("env-get-updated", domain.pages_with_changed_backlinks)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

@@ -6,7 +6,9 @@ its catalogue table. We give it the first real paragraph, cut at a sentence, wit
 
 from __future__ import annotations
 
+import html
 import re
+from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -44,5 +46,27 @@ def describe_page(app: Sphinx, doctree: nodes.document) -> None:
         metadata["og:description"] = lead_sentences(paragraph.astext())
 
 
+GENERATED_PAGES = {"genindex": "Index of every organisation, person, figure and measure named on the site.",
+                   "search": "Search the Norway Health Export Knowledge Base."}
+
+
+def tag_generated_page(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                       doctree: nodes.document | None) -> None:
+    """sphinxext-opengraph skips pages without a doctree (index, search); they get the same tags here."""
+    if doctree is not None or pagename not in GENERATED_PAGES or app.builder.name != "html":
+        return
+    config = app.config
+    page_url = config.html_baseurl + app.builder.get_target_uri(pagename)
+    tags = {
+        "og:title": context.get("title") or pagename, "og:type": "website", "og:url": page_url,
+        "og:site_name": config.ogp_site_name, "og:description": GENERATED_PAGES[pagename],
+        "og:image": config.html_baseurl + config.ogp_image, "og:image:alt": config.ogp_image_alt,
+    }
+    meta = "".join(f'<meta property="{key}" content="{html.escape(str(value))}" />\n' for key, value in tags.items())
+    meta += f'<meta name="description" content="{html.escape(GENERATED_PAGES[pagename])}" />\n'
+    context["metatags"] = context.get("metatags", "") + meta
+
+
 def setup(app: Sphinx) -> None:
     app.connect("doctree-read", describe_page)
+    app.connect("html-page-context", tag_generated_page)

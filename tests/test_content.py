@@ -37,6 +37,8 @@ def content_pages(built_site: Path) -> list[Path]:
         relative = path.relative_to(built_site).as_posix()
         if relative.startswith(("_static", *VERBATIM_PAGES)) or relative in {"search.html", "genindex.html"}:
             continue
+        if 'class="bd-article"' not in path.read_text(encoding="utf-8"):
+            continue  # redirect stubs
         pages.append(path)
     return pages
 
