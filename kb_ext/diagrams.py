@@ -19,7 +19,7 @@ from sphinx.util import logging
 from sphinxcontrib.mermaid import mermaid
 
 from .data import KnowledgeBaseData, Record
-from .entities import DataDirective, directory_of, display_name, entity_ref
+from .entities import MEASURES_TEXT, DataDirective, directory_of, display_name, entity_ref
 from .state import source_texts
 
 logger = logging.getLogger(__name__)
@@ -200,7 +200,7 @@ def export_revenue(d: DiagramDirective) -> Diagram:
 
 @diagram("measures")
 def measures(d: DiagramDirective) -> Diagram:
-    text = source_texts(d.env)["fifteen-measures-launch"]
+    text = source_texts(d.env)[MEASURES_TEXT]
     code = ["flowchart LR", "  accTitle: The fifteen measures by theme", "  accDescr: Each measure under its theme"]
     items = []
     for theme in d.data.themes:

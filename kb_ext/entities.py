@@ -28,6 +28,7 @@ from .state import kb_data, source_texts
 logger = logging.getLogger(__name__)
 
 DIRECTORIES = ("organisations", "companies", "people")
+MEASURES_TEXT = "fifteen-measures-launch"  # the source text whose paragraphs are the measures' wording
 
 
 class entity_ref(nodes.Inline, nodes.TextElement):
@@ -290,7 +291,7 @@ class MeasureListDirective(DataDirective):
     option_spec: ClassVar[dict[str, Any]] = {"source": directives.unchanged_required}
 
     def run(self) -> list[nodes.Node]:
-        text_id = self.options.get("source", "fifteen-measures-launch")
+        text_id = self.options.get("source", MEASURES_TEXT)
         source = source_texts(self.env)[text_id]
         themes = {t["id"]: t for t in self.data.themes}
         sections = []

@@ -17,7 +17,7 @@ from sphinx.application import Sphinx
 from .citations import TARGET_RE, parse_paragraphs
 from .data import KnowledgeBaseData, Record
 from .domain import KnowledgeBaseDomain
-from .entities import directory_of, display_name
+from .entities import MEASURES_TEXT, directory_of, display_name
 from .state import kb_data, source_texts
 
 SCHEMA_VERSION = "1.0.0"
@@ -115,8 +115,8 @@ def export(app: Sphinx, exception: Exception | None) -> None:
         "description": " ".join(plain(b, data) for b in e["body"]),
         "citations": [c for b in e["body"] for c in cites_in(b, data)],
     } for e in sorted(data.events, key=lambda e: e["sort"])]
-    launch = texts["fifteen-measures-launch"]
-    measures = [{
+    launch = texts.get(MEASURES_TEXT)
+    measures = [] if launch is None else [{
         "number": m["number"], "url": entry_url(f"measure-{m['number']}"),
         "text": launch.paragraph(m["paragraph"]).text.removeprefix(f"{m['number']}. "),
         "theme": m["theme"], "citations": [{"source": launch.id, "paragraph": m["paragraph"]}],
@@ -125,7 +125,7 @@ def export(app: Sphinx, exception: Exception | None) -> None:
         "id": t.id, "url": url(domain.source_pages[t.id]), "title": t.title, "title_editorial": t.title_editorial,
         "author": t.author, "publisher": t.publisher, "date": t.date, "original_file": t.original_file,
         "sha256": t.sha256, "paragraphs": len(t.paragraphs),
-    } for t in texts.values()]
+    } for t in texts.values() if t.id in domain.source_pages]
     citations = [{"page": url(docname), "source": text_id, "paragraph": paragraph,
                   "paragraph_url": url(domain.source_pages[text_id], f"p{paragraph}")}
                  for docname in sorted(domain.citations)

@@ -55,6 +55,8 @@ def tag_generated_page(app: Sphinx, pagename: str, templatename: str, context: d
     """sphinxext-opengraph skips pages without a doctree (index, search); they get the same tags here."""
     if doctree is not None or pagename not in GENERATED_PAGES or app.builder.name != "html":
         return
+    if "sphinxext.opengraph" not in app.extensions:
+        return
     config = app.config
     page_url = config.html_baseurl + app.builder.get_target_uri(pagename)
     tags = {
