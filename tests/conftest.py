@@ -92,7 +92,8 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def open_page(browser: object) -> Iterator[object]:
-    """Open a file:// URL in a fresh context with every other request aborted and recorded."""
+    """Open a page of ours (file:// or our loopback server) in a fresh context; any other request is
+    aborted and recorded."""
     contexts = []
 
     def opener(url: str, *, width: int = 1280, color_scheme: str = "light"):
@@ -101,7 +102,7 @@ def open_page(browser: object) -> Iterator[object]:
         visit = Visit()
 
         def route(route_):
-            if route_.request.url.startswith("file://"):
+            if route_.request.url.startswith(("file://", "http://127.0.0.1:")):
                 route_.continue_()
             else:
                 visit.blocked_requests.append(route_.request.url)
@@ -112,10 +113,30 @@ def open_page(browser: object) -> Iterator[object]:
         page.on("console", lambda m: visit.console_errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: visit.page_errors.append(str(e)))
         page.on("requestfailed", lambda r: visit.failed_requests.append(r.url)
-                if r.url.startswith("file://") else None)
+                if r.url.startswith(("file://", "http://127.0.0.1:")) else None)
         page.goto(url, wait_until="load")
         return page, visit
 
     yield opener
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def http_site(built_site: Path) -> Iterator[str]:
+    """The built site over http:// on a free loopback port, for the length of the run."""
+    import functools
+    import http.server
+    import threading
+
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    handler = functools.partial(QuietHandler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
