@@ -15,9 +15,11 @@ MERMAID_VERSION := 11.12.1
 AXE_VERSION := 4.11.0
 MERMAID_JS := .vendor/static/vendor/mermaid.min.js
 AXE_JS := .vendor/test/axe.min.js
+VNU_VERSION := 26.9.27
+VNU_JAR := .vendor/test/vnu.jar
 STRICT := -W --keep-going -n -E
 
-.PHONY: html test serve clean vendor deps test-deps system-deps urls
+.PHONY: html offline test serve clean vendor deps test-deps system-deps urls
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,29 +50,47 @@ $(AXE_JS): vendor.sha256
 	cp .vendor/npm/package/axe.min.js $@
 	grep ' $@$$' vendor.sha256 | sha256sum --check --quiet
 
+$(VNU_JAR): vendor.sha256
+	@mkdir -p .vendor/npm $(dir $@)
+	cd .vendor/npm && npm pack --silent vnu-jar@$(VNU_VERSION) >/dev/null
+	tar -xzf .vendor/npm/vnu-jar-$(VNU_VERSION).tgz -C .vendor/npm package/build/dist/vnu.jar
+	cp .vendor/npm/package/build/dist/vnu.jar $@
+	grep ' $@$$' vendor.sha256 | sha256sum --check --quiet
+
 vendor: $(MERMAID_JS)
 
 html: deps vendor
 	$(BIN)/sphinx-build -M html docs $(OUT) -c . $(STRICT) $(SPHINXOPTS)
 	@echo "Open $(CURDIR)/$(OUT)/html/index.html"
 
+# The offline editions, in $(OUT)/offline: the site as a zip, the single-page edition as a zip, and
+# a PDF printed by Chromium (through Playwright, hence the test packages) from the single page.
+offline: html $(VENV)/.test-deps system-deps
+	rm -rf $(OUT)/singlehtml $(OUT)/offline
+	$(BIN)/sphinx-build -M singlehtml docs $(OUT) -c . $(STRICT) $(SPHINXOPTS)
+	$(BIN)/python scripts/offline_editions.py $(OUT) $(OUT)/offline
+
 # The published-URL contract: regenerate after adding pages or anchors, and commit the result.
 urls: html
 	$(BIN)/python scripts/published_urls.py $(OUT)/html > published-urls.txt
 	@echo "Updated published-urls.txt: review the diff; a removed line needs a redirect instead"
 
-# Chromium from Debian drives the browser tests. Installed when we may (root, as on CI);
-# otherwise we stop and say exactly what to run.
+# Debian packages the tests use: Chromium (browser tests), Java (the Nu Html Checker), poppler-utils
+# (the PDF edition). Installed when we may (root, as on CI); otherwise we stop with the exact command.
 system-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v pdfinfo >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "Chromium is missing. Run: sudo apt-get update && sudo apt-get install -y chromium"; exit 1; \
+	    echo "Missing Debian packages. Run: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; \
 	  fi; \
 	fi
 
-test-deps: $(VENV)/.test-deps vendor $(AXE_JS) system-deps
+test-deps: $(VENV)/.test-deps vendor $(AXE_JS) $(VNU_JAR) system-deps
 
 test: test-deps
 	$(BIN)/python -m pytest

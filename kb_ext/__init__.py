@@ -6,7 +6,8 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import citations, diagrams, domain, entities, export, mermaid_offline, previews, sources, state
+from . import (citations, cleanup, diagrams, domain, downloads, entities, export, mermaid_offline, navigation,
+               previews, single_page, sources, state)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -19,5 +20,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     diagrams.setup(app)
     previews.setup(app)
     export.setup(app)
+    cleanup.setup(app)
+    downloads.setup(app)
+    navigation.setup(app)
+    single_page.setup(app)
     app.connect("env-get-updated", domain.pages_with_changed_backlinks)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

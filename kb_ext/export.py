@@ -71,7 +71,8 @@ def cites_in(text: str, data: KnowledgeBaseData) -> list[dict[str, Any]]:
 
 
 def export(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html" or app.builder.name != "html":
+    # The single-page edition ships the same export (URLs of the published site), so its links resolve.
+    if exception is not None or app.builder.name not in {"html", "singlehtml"}:
         return
     env = app.env
     data = kb_data(env)
@@ -80,7 +81,7 @@ def export(app: Sphinx, exception: Exception | None) -> None:
     base = app.config.html_baseurl
 
     def url(docname: str, anchor: str = "") -> str:
-        return base + app.builder.get_target_uri(docname) + (f"#{anchor}" if anchor else "")
+        return base + docname + ".html" + (f"#{anchor}" if anchor else "")
 
     def entry_url(anchor: str) -> str:
         return url(domain.entry_pages[anchor], anchor)

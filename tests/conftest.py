@@ -38,7 +38,7 @@ def copy_project(target: Path) -> Path:
     for name in PROJECT_FILES:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__", "npm"))
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__", "npm", "test"))
         else:
             shutil.copy2(source, target / name)
     return target

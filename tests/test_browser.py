@@ -7,20 +7,6 @@ from pathlib import Path
 import pytest
 
 
-def test_every_page_opens_from_disk_without_errors_or_network(built_site: Path, html_pages: list[Path],
-                                                              open_page) -> None:
-    problems: dict[str, list[str]] = {}
-    for html in html_pages:
-        page, visit = open_page(html.as_uri())
-        page.wait_for_load_state("networkidle")
-        if page.locator("pre.mermaid").count():
-            page.wait_for_selector("pre.mermaid.kb-rendered svg", timeout=15000)
-        if visit.problems():
-            problems[str(html.relative_to(built_site))] = visit.problems()
-        page.close()
-    assert not problems, problems
-
-
 def test_theme_mode_switch_has_no_console_errors_and_keeps_diagrams(built_site: Path, open_page) -> None:
     page, visit = open_page((built_site / "index.html").as_uri(), color_scheme="dark")
     assert page.evaluate("document.documentElement.dataset.theme") == "dark"

@@ -16,7 +16,8 @@ VERBATIM_PAGES = ("sources/",)  # the source texts are shown as they are, names 
 # Blocks that are not the site's own statements: verbatim text, quoted spellings, generated lists of
 # citations, and what is marked editorial (our grouping or our method, not a claim about the world).
 EXEMPT_CLASSES = {"kb-verbatim", "kb-source-text", "kb-references", "kb-entry-details", "kb-source-meta",
-                  "kb-excerpt", "mermaid", "kb-quoted", "kb-editorial", "kb-event-title"}
+                  "kb-excerpt", "mermaid", "kb-quoted", "kb-editorial", "kb-event-title",
+                  "kb-downloads"}  # the list of offline editions is about the site, not the texts
 
 
 def load(name: str) -> list[dict]:
