@@ -19,7 +19,7 @@ VNU_VERSION := 26.9.27
 VNU_JAR := .vendor/test/vnu.jar
 STRICT := -W --keep-going -n -E
 
-.PHONY: html offline test serve clean vendor deps test-deps system-deps urls
+.PHONY: html offline bench load test serve clean vendor deps test-deps system-deps urls
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,30 +65,33 @@ html: deps vendor
 
 # The offline editions, in $(OUT)/offline: the site as a zip, the single-page edition as a zip, and
 # a PDF printed by Chromium (through Playwright, hence the test packages) from the single page.
-offline: html $(VENV)/.test-deps system-deps
+offline: html $(VENV)/.test-deps
+	@bash scripts/debian-packages.sh chromium=chromium
 	rm -rf $(OUT)/singlehtml $(OUT)/offline
 	$(BIN)/sphinx-build -M singlehtml docs $(OUT) -c . $(STRICT) $(SPHINXOPTS)
 	$(BIN)/python scripts/offline_editions.py $(OUT) $(OUT)/offline
+
+# The benchmark (bench/run.py): build times and page weights, medians of BENCH_RUNS runs (default 5),
+# over 1x, 10x and 50x content (BENCH_SCALES); prints a table and saves _build/bench/bench-<commit>.json.
+bench: vendor $(VENV)/.test-deps
+	@bash scripts/debian-packages.sh chromium=chromium
+	$(BIN)/python bench/run.py
+
+# The load run (bench/load.py): wrk against deploy/nginx.conf on loopback, over a mix of pages and
+# assets, for a bounded time and number of connections; prints requests per second and latencies.
+load: html
+	@bash scripts/debian-packages.sh nginx=nginx wrk=wrk
+	$(BIN)/python bench/load.py $(OUT)
 
 # The published-URL contract: regenerate after adding pages or anchors, and commit the result.
 urls: html
 	$(BIN)/python scripts/published_urls.py $(OUT)/html > published-urls.txt
 	@echo "Updated published-urls.txt: review the diff; a removed line needs a redirect instead"
 
-# Debian packages the tests use: Chromium (browser tests), Java (the Nu Html Checker), poppler-utils
-# (the PDF edition). Installed when we may (root, as on CI); otherwise we stop with the exact command.
+# Debian packages the tests use: Chromium (browser tests, the PDF edition), Java (the Nu Html
+# Checker), poppler-utils (reading the PDF), nginx (the hosting tests). wrk only for `make load`.
 system-deps:
-	@missing=""; \
-	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
-	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
-	command -v pdfinfo >/dev/null || missing="$$missing poppler-utils"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else \
-	    echo "Missing Debian packages. Run: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; \
-	  fi; \
-	fi
+	@bash scripts/debian-packages.sh chromium=chromium java=default-jre-headless pdfinfo=poppler-utils nginx=nginx
 
 test-deps: $(VENV)/.test-deps vendor $(AXE_JS) $(VNU_JAR) system-deps
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import (citations, cleanup, diagrams, domain, downloads, entities, export, mermaid_offline, navigation,
+from . import (citations, cleanup, diagrams, domain, downloads, entities, export, hosting, mermaid_offline, navigation,
                previews, single_page, sources, state)
 
 
@@ -21,6 +21,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     previews.setup(app)
     export.setup(app)
     cleanup.setup(app)
+    hosting.setup(app)
     downloads.setup(app)
     navigation.setup(app)
     single_page.setup(app)

@@ -144,7 +144,8 @@ def test_gate_catches_an_image_without_alt(site_copy: Path, open_page) -> None:
 
 
 def test_gate_catches_a_console_error(site_copy: Path, open_page) -> None:
-    path = plant(site_copy, "glossary.html", "<script>console.error('planted')</script>")
+    (site_copy / "_static" / "planted.js").write_text("console.error('planted');\n", encoding="utf-8")
+    path = plant(site_copy, "glossary.html", '<script src="_static/planted.js"></script>')
     page, visit = open_page(path.as_uri())
     assert any("planted" in f for f in gate.page_findings(page, visit, 1280))
 

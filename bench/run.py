@@ -1,0 +1,206 @@
+"""`make bench`: build times and page weights, measured, printed as one table and saved as JSON.
+
+Timings on shared machines are noisy, so each is the median (with min and max) of several runs
+(BENCH_RUNS, default 5), and every ratio compares numbers taken in the same run. Builds run on a
+throw-away copy of the project, so nothing here touches the working tree.
+
+    .venv/bin/python bench/run.py [--scales 1,10,50] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import gzip
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from scripts.project_copy import copy_project  # noqa: E402
+CHROMIUM = "/usr/bin/chromium"
+PAGE_TYPES = {"home": "index.html", "content page": "notes-on-sources.html", "source text": "sources/market-report.html",
+              "directory": "directory/organisations.html", "search": "search.html",
+              "diagram page": "ecosystem.html"}
+EDITED_PAGE = "docs/timeline.md"
+WRITTEN = re.compile(r"^writing output\.\.\. \[\s*\d+%\] (\S+)", re.M)
+
+
+def add_synthetic_content(project: Path, scale: int) -> int:
+    """(scale - 1) copies' worth of extra pages that cite the real texts and name entities from the data."""
+    import yaml
+
+    real_pages = len(list((project / "docs").rglob("*.md")))
+    catalogue = yaml.safe_load((project / "source_texts" / "catalogue.yaml").read_text(encoding="utf-8"))
+    texts = [(entry["id"], sum(1 for line in (project / "source_texts" / entry["file"]).read_text(
+        encoding="utf-8").splitlines() if line.strip())) for entry in catalogue["texts"]]
+    entities = [o["id"] for o in yaml.safe_load((project / "data" / "organisations.yaml").read_text(encoding="utf-8"))]
+    folder = project / "docs" / "synthetic"
+    folder.mkdir()
+    count = real_pages * (scale - 1)
+    for number in range(count):
+        paragraphs = []
+        for offset in range(4):
+            text_id, length = texts[(number + offset) % len(texts)]
+            entity = entities[(number * 3 + offset) % len(entities)]
+            paragraphs.append(f"Synthetic paragraph {offset + 1} about {{e}}`{entity}`, resting on the "
+                              f"text.{{src}}`{text_id}#p{(number + offset) % length + 1}`")
+        (folder / f"page-{number:05d}.md").write_text(
+            f"# Synthetic page {number}\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    (folder / "index.md").write_text("# Synthetic pages\n\n```{toctree}\n:glob:\n\npage-*\n```\n", encoding="utf-8")
+    with (project / "docs" / "index.md").open("a", encoding="utf-8") as index:
+        index.write("\n```{toctree}\n:hidden:\n\nsynthetic/index\n```\n")
+    return count
+
+
+def sphinx(project: Path, out: Path, *, jobs: str, plain: bool = False, clean: bool = True) -> tuple[float, str]:
+    conf = project / "bench" / "plain" if plain else project
+    command = [sys.executable, "-m", "sphinx", "-b", "html", str(project / "docs"), str(out), "-c", str(conf),
+               "-j", jobs, *(["-E"] if clean else [])]
+    env = {**os.environ, "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0")}
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=project, check=False)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"build failed: {' '.join(command)}\n{result.stderr[-3000:]}")
+    return elapsed, result.stdout
+
+
+def stats(values: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def clean_build(project: Path, scratch: Path, runs: int, **options: object) -> tuple[dict[str, float], Path]:
+    times = []
+    for run in range(runs):
+        out = scratch / f"out-{project.name}-{'plain' if options.get('plain') else 'kb'}-{options['jobs']}-{run}"
+        shutil.rmtree(out, ignore_errors=True)
+        times.append(sphinx(project, out, **options)[0])
+    return stats(times), out
+
+
+def different_files(one: Path, other: Path) -> list[str]:
+    names = sorted({p.relative_to(one).as_posix() for p in one.rglob("*") if p.is_file()}
+                   | {p.relative_to(other).as_posix() for p in other.rglob("*") if p.is_file()})
+    return [n for n in names if n != ".buildinfo" and not n.startswith(".doctrees/") and not (
+        (one / n).is_file() and (other / n).is_file() and filecmp.cmp(one / n, other / n, shallow=False))]
+
+
+def rebuilds(project: Path, out: Path, jobs: str, runs: int) -> dict[str, object]:
+    """No-op rebuilds, and rebuilds after editing one page, on a finished build."""
+    noop, edited, written = [], [], []
+    for _ in range(runs):
+        noop.append(sphinx(project, out, jobs=jobs, clean=False)[0])
+        page = project / EDITED_PAGE
+        page.write_text(page.read_text(encoding="utf-8") + "\nEdited for the benchmark.\n", encoding="utf-8")
+        elapsed, log = sphinx(project, out, jobs=jobs, clean=False)
+        edited.append(elapsed)
+        written = WRITTEN.findall(log)
+    return {"noop": stats(noop), "one_page_edited": stats(edited), "pages_rewritten": written}
+
+
+def builds(scales: list[int], runs: int, scratch: Path) -> list[dict[str, object]]:
+    rows = []
+    for scale in scales:
+        project = copy_project(scratch / f"project-{scale}x")
+        extra = add_synthetic_content(project, scale) if scale > 1 else 0
+        outputs, rows_here = {}, []
+        for jobs in ("1", "auto"):
+            ours, outputs[jobs] = clean_build(project, scratch, runs, jobs=jobs)
+            plain, _ = clean_build(project, scratch, runs, jobs=jobs, plain=True)
+            rows_here.append({"scale": scale, "extra_pages": extra, "jobs": jobs, "clean": ours,
+                              "clean_without_extensions": plain, "ratio": ours["median"] / plain["median"]})
+        rows_here[-1]["serial_equals_parallel"] = different_files(outputs["1"], outputs["auto"]) or True
+        if scale == 1:
+            for row in rows_here:
+                row |= rebuilds(project, outputs[row["jobs"]], row["jobs"], runs)
+        rows += rows_here
+        print(f"  measured {scale}x", file=sys.stderr)
+    return rows
+
+
+def page_weights(site: Path, runs: int) -> list[dict[str, object]]:
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        for kind, name in PAGE_TYPES.items():
+            diagram_ms = []
+            for _ in range(runs):
+                context = browser.new_context(viewport={"width": 1280, "height": 900})
+                requested: list[str] = []
+                context.on("request", lambda r, requested=requested: requested.append(r.url))
+                page = context.new_page()
+                page.goto((site / name).as_uri(), wait_until="load")
+                if page.locator("pre.mermaid").count():
+                    page.wait_for_selector("pre.mermaid.kb-rendered svg", timeout=30000)
+                    diagram_ms.append(page.evaluate("performance.now()"))
+                page.wait_for_load_state("networkidle")
+                context.close()
+            files = [Path(unquote(urlparse(u).path)) for u in dict.fromkeys(requested) if u.startswith("file://")]
+            files = [f for f in files if f.is_file()]
+            rows.append({"page": kind, "file": name, "requests": len(files),
+                         "raw_bytes": sum(f.stat().st_size for f in files),
+                         "gzip_bytes": sum(len(gzip.compress(f.read_bytes(), 6, mtime=0)) for f in files),
+                         "diagram_ms": stats(diagram_ms) if diagram_ms else None})
+        browser.close()
+    return rows
+
+
+def seconds(s: dict[str, float]) -> str:
+    return f"{s['median']:6.2f} ({s['min']:.2f}–{s['max']:.2f})"
+
+
+def report(result: dict[str, object]) -> None:
+    print(f"\nBuild times, seconds: median (min–max) of {result['runs']} runs")
+    print(f"{'content':>8} {'-j':>5} {'clean':>20} {'without our ext.':>20} {'ratio':>6} {'no-op':>20} {'1 page edited':>20}")
+    for row in result["builds"]:
+        noop = seconds(row["noop"]) if "noop" in row else ""
+        edited = seconds(row["one_page_edited"]) if "one_page_edited" in row else ""
+        print(f"{str(row['scale']) + 'x':>8} {row['jobs']:>5} {seconds(row['clean']):>20} "
+              f"{seconds(row['clean_without_extensions']):>20} {row['ratio']:6.2f} {noop:>20} {edited:>20}")
+        if "pages_rewritten" in row:
+            print(f"{'':>14} after editing {EDITED_PAGE}, rewritten: {', '.join(row['pages_rewritten']) or 'none'}")
+        if "serial_equals_parallel" in row:
+            same = row["serial_equals_parallel"]
+            print(f"{'':>14} -j 1 and -j auto output identical: {'yes' if same is True else 'NO: ' + ', '.join(same)}")
+    print("\nWhat Chromium loads, per page type (cold, from disk)")
+    print(f"{'page':>14} {'requests':>9} {'raw KB':>8} {'gzip KB':>8} {'diagram drawn, ms':>24}")
+    for row in result["pages"]:
+        drawn = seconds(row["diagram_ms"]).replace("(", "ms (") if row["diagram_ms"] else ""
+        print(f"{row['page']:>14} {row['requests']:>9} {row['raw_bytes'] / 1024:8.0f} {row['gzip_bytes'] / 1024:8.0f} "
+              f"{drawn:>24}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default=os.environ.get("BENCH_SCALES", "1,10,50"))
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "5")))
+    args = parser.parse_args()
+    scales = sorted({int(s) for s in args.scales.split(",")} | {1})
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=ROOT, check=False).stdout.strip() or "unknown"
+    with tempfile.TemporaryDirectory(prefix="kb-bench-") as scratch:
+        build_rows = builds(scales, args.runs, Path(scratch))
+        site = Path(scratch) / "out-project-1x-kb-1-0"
+        result = {"commit": commit, "runs": args.runs, "cpus": os.cpu_count(), "builds": build_rows,
+                  "pages": page_weights(site, args.runs)}
+    report(result)
+    target = ROOT / "_build" / "bench" / f"bench-{commit}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"\nSaved {target.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

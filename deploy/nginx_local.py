@@ -1,0 +1,94 @@
+"""Run deploy/nginx.conf as it is, on a loopback port, against a build: for the tests, the load run
+and a local look. The wrapper only supplies what a server's main nginx.conf would (pid, logs, temp
+folders, mime types) and points the configuration's paths at the build.
+
+    python deploy/nginx_local.py [BUILD_DIR=_build] [PORT=8080]     # Ctrl+C stops it
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+DEPLOY = Path(__file__).resolve().parent
+SITE_ROOT = "/var/www/norway-health-export"
+HEADERS = "/etc/nginx/kb-security-headers.conf"
+WRAPPER = """\
+daemon off;
+{user}
+worker_processes 2;
+pid {work}/nginx.pid;
+error_log {work}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    client_body_temp_path {work}/body;
+    proxy_temp_path {work}/proxy;
+    fastcgi_temp_path {work}/fastcgi;
+    uwsgi_temp_path {work}/uwsgi;
+    scgi_temp_path {work}/scgi;
+    include {work}/site.conf;
+}}
+"""
+
+
+def nginx_binary() -> str:
+    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if found is None:
+        raise RuntimeError("nginx is missing: `make test` installs it (Debian package nginx)")
+    return found
+
+
+def configure(build: Path, port: int, work: Path) -> Path:
+    """The repository's configuration, with the build's paths and a loopback port, ready to run."""
+    server = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
+    server = server.replace("listen 80;", f"listen 127.0.0.1:{port};")
+    server = server.replace(HEADERS, str(DEPLOY / "security-headers.conf"))
+    server = server.replace(f"{SITE_ROOT}/html", str(build / "html")).replace(f"{SITE_ROOT}/nginx", str(build / "nginx"))
+    (work / "site.conf").write_text(server, encoding="utf-8")
+    user = "user root;" if os.geteuid() == 0 else ""  # workers must read the build, wherever it is
+    config = work / "nginx.conf"
+    config.write_text(WRAPPER.format(work=work, user=user), encoding="utf-8")
+    return config
+
+
+def start(build: Path, port: int, work: Path) -> subprocess.Popen[bytes]:
+    config = configure(build.resolve(), port, work)
+    check = subprocess.run([nginx_binary(), "-t", "-p", str(work), "-c", str(config)], capture_output=True, text=True)
+    if check.returncode != 0:
+        raise RuntimeError(f"nginx rejects the configuration:\n{check.stderr}")
+    process = subprocess.Popen([nginx_binary(), "-p", str(work), "-c", str(config)])
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+            return process
+        except OSError:
+            time.sleep(0.05)
+    process.terminate()
+    raise RuntimeError(f"nginx did not answer on port {port}; see {work / 'error.log'}")
+
+
+def main() -> None:
+    build = Path(sys.argv[1] if len(sys.argv) > 1 else "_build")
+    port = int(sys.argv[2]) if len(sys.argv) > 2 else 8080
+    with tempfile.TemporaryDirectory(prefix="kb-nginx-") as work:
+        process = start(build, port, Path(work))
+        print(f"nginx serves {build / 'html'} on http://127.0.0.1:{port}/ (Ctrl+C stops it)")
+        try:
+            process.wait()
+        except KeyboardInterrupt:
+            process.terminate()
+            process.wait()
+
+
+if __name__ == "__main__":
+    main()

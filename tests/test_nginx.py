@@ -1,0 +1,179 @@
+"""The repository's nginx configuration, run for real on a loopback port against the real build:
+headers, the Content Security Policy (in Chromium, on every page), compression, caching, content
+types, the 404 page and the redirects."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import re
+import shutil
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "deploy"))
+import nginx_local  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
+from kb_ext.hosting import header_policy  # noqa: E402
+
+REDIRECTS = {"/measures.html": "/export-initiative.html#measures",
+             "/fifteen-measures.html": "/export-initiative.html#measures",
+             "/directory/organizations.html": "/directory/organisations.html"}
+DIAGRAM_DONE = ("document.querySelectorAll('pre.mermaid').length === "
+                "document.querySelectorAll('pre.mermaid.kb-rendered svg').length")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
+    """A copy of the build (plus a file of each download type) behind nginx."""
+    build = tmp_path_factory.mktemp("nginx-build")
+    shutil.copytree(built_site, build / "html")
+    shutil.copytree(built_site.parent / "nginx", build / "nginx")
+    (build / "html" / "downloads").mkdir()
+    (build / "html" / "downloads" / "edition.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    (build / "html" / "downloads" / "edition.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    (build / "html" / "_static" / "module.mjs").write_text("export const answer = 42;\n", encoding="utf-8")
+    port = free_port()
+    process = nginx_local.start(build, port, tmp_path_factory.mktemp("nginx-run"))
+    yield port, build / "html"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def get(port: int, path: str, **headers: str) -> tuple[http.client.HTTPResponse, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path, headers=headers)
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response, body
+
+
+def test_security_headers_on_pages_assets_errors_and_redirects(served: tuple[int, Path]) -> None:
+    port, _ = served
+    for path in ("/", "/glossary.html", "/_static/kb.css", "/no-such-page.html", "/measures.html"):
+        response, _ = get(port, path)
+        assert response.getheader("Content-Security-Policy") == header_policy(), path
+        assert response.getheader("X-Content-Type-Options") == "nosniff", path
+        assert response.getheader("Referrer-Policy") == "strict-origin-when-cross-origin", path
+        assert response.getheader("Permissions-Policy"), path
+        assert response.getheader("X-Frame-Options") == "DENY", path
+        assert not response.getheader("Server", "").startswith("nginx/"), "version disclosed"
+
+
+def test_the_policy_is_strict_and_the_pages_carry_it(served: tuple[int, Path]) -> None:
+    port, _ = served
+    policy = header_policy()
+    script_src = re.search(r"script-src ([^;]+)", policy)[1]
+    assert script_src.split() == ["'self'"], script_src
+    assert "unsafe-eval" not in policy and "frame-ancestors 'none'" in policy
+    _, body = get(port, "/glossary.html")
+    meta = re.search(rb'<meta http-equiv="Content-Security-Policy" content="([^"]+)"', body)
+    assert meta is not None
+    assert meta[1].decode() == policy.replace("; frame-ancestors 'none'", "")
+
+
+def test_status_codes_index_and_404_page(served: tuple[int, Path]) -> None:
+    port, _ = served
+    response, body = get(port, "/")
+    assert response.status == 200 and b"<title>Norway Health Export Knowledge Base" in body
+    response, body = get(port, "/directory/")
+    assert response.status == 200 and b"Directory" in body
+    for missing in ("/no-such-page.html", "/deep/no/such/page", "/.buildinfo", "/404.html"):
+        response, body = get(port, missing)
+        assert response.status == 404, missing
+        assert b"There is no page at this address" in body, missing
+    response, _ = get(port, "/glossary.html")
+    assert response.status == 200
+
+
+def test_redirects_of_the_url_contract(served: tuple[int, Path]) -> None:
+    port, _ = served
+    for old, new in REDIRECTS.items():
+        response, _ = get(port, old)
+        assert response.status == 301 and response.getheader("Location") == new, old
+        target, _ = get(port, new.split("#")[0])
+        assert target.status == 200, new
+
+
+def test_compression(served: tuple[int, Path]) -> None:
+    port, _ = served
+    for path in ("/glossary.html", "/_static/kb.css", "/_static/vendor/mermaid.min.js", "/searchindex.js",
+                 "/_data/knowledge-base.json"):  # (the favicon is under gzip_min_length)
+        response, body = get(port, path, **{"Accept-Encoding": "gzip"})
+        assert response.getheader("Content-Encoding") == "gzip", path
+        assert "Accept-Encoding" in response.getheader("Vary", ""), path
+        assert gzip.decompress(body), path
+    response, body = get(port, "/glossary.html")
+    assert response.getheader("Content-Encoding") is None and body.startswith(b"\n<!DOCTYPE html>")
+
+
+def test_content_types(served: tuple[int, Path]) -> None:
+    port, _ = served
+    expected = {"/glossary.html": "text/html", "/_static/kb.css": "text/css",
+                "/_static/kb-mode.js": "application/javascript", "/_static/module.mjs": "text/javascript",
+                "/_data/knowledge-base.json": "application/json", "/_static/favicon.svg": "image/svg+xml",
+                "/_static/share-card.png": "image/png", "/downloads/edition.zip": "application/zip",
+                "/downloads/edition.pdf": "application/pdf", "/objects.inv": "application/octet-stream"}
+    for path, content_type in expected.items():
+        response, _ = get(port, path)
+        assert response.status == 200, path
+        assert response.getheader("Content-Type", "").split(";")[0] == content_type, path
+
+
+def test_cache_lifetimes(served: tuple[int, Path]) -> None:
+    port, site = served
+    html = (site / "glossary.html").read_text(encoding="utf-8")
+    versioned = re.search(r'href="(_static/[^"]+\?(?:v|digest)=[^"]+)"', html)[1]
+    response, _ = get(port, "/" + versioned)
+    assert response.getheader("Cache-Control") == "public, max-age=31536000, immutable"
+    response, _ = get(port, "/_static/share-card.png")
+    assert response.getheader("Cache-Control") == "public, max-age=3600"
+    response, _ = get(port, "/glossary.html")
+    assert response.getheader("Cache-Control") == "no-cache" and response.getheader("ETag")
+    response, _ = get(port, "/downloads/edition.zip")
+    assert response.getheader("Cache-Control") == "public, max-age=86400"
+
+
+def test_every_page_under_the_policy_in_chromium(served: tuple[int, Path], open_page) -> None:
+    """CSP violations show as console errors; every diagram must still render."""
+    port, site = served
+    findings = []
+    for html in sorted(site.rglob("*.html")):
+        relative = html.relative_to(site).as_posix()
+        if relative.startswith("_static") or relative == "404.html":
+            continue
+        page, visit = open_page(f"http://127.0.0.1:{port}/{relative}")
+        page.wait_for_function(DIAGRAM_DONE, timeout=20000)
+        page.wait_for_load_state("networkidle")
+        findings += [f"{relative}: {p}" for p in visit.problems()]
+        page.close()
+    page, visit = open_page(f"http://127.0.0.1:{port}/search.html?q=Vestre")
+    page.wait_for_selector("#search-results ul.search li", timeout=15000)
+    findings += [f"search: {p}" for p in visit.problems()]
+    assert not findings, "\n".join(findings)
+
+
+def test_a_planted_inline_script_is_refused(served: tuple[int, Path], open_page) -> None:
+    port, site = served
+    planted = site / "planted.html"
+    text = (site / "glossary.html").read_text(encoding="utf-8")
+    planted.write_text(text.replace("</article>", "<script>document.title = 'ran'</script></article>", 1),
+                       encoding="utf-8")
+    page, visit = open_page(f"http://127.0.0.1:{port}/planted.html")
+    assert page.title() != "ran"
+    assert any("Content Security Policy" in error for error in visit.console_errors)
+    planted.unlink()
