@@ -58,6 +58,9 @@ html_theme_options = {
     "use_download_button": False,
     "use_fullscreen_button": False,
     "search_bar_text": "Search the knowledge base…",
+    # The sidebar lists the top-level pages and the current page's own branch, not every page of every
+    # section: each page's navigation then stays small as the site grows (make bench: linear growth).
+    "collapse_navbar": True,
 }
 
 mermaid_output_format = "raw"

@@ -36,7 +36,8 @@ WRITTEN = re.compile(r"^writing output\.\.\. \[\s*\d+%\] (\S+)", re.M)
 
 
 def add_synthetic_content(project: Path, scale: int) -> int:
-    """(scale - 1) copies' worth of extra pages that cite the real texts and name entities from the data."""
+    """(scale - 1) copies' worth of extra pages that cite the real texts and name entities from the
+    data, in sections the size of the real site (as a growing site would be organised)."""
     import yaml
 
     real_pages = len(list((project / "docs").rglob("*.md")))
@@ -44,19 +45,25 @@ def add_synthetic_content(project: Path, scale: int) -> int:
     texts = [(entry["id"], sum(1 for line in (project / "source_texts" / entry["file"]).read_text(
         encoding="utf-8").splitlines() if line.strip())) for entry in catalogue["texts"]]
     entities = [o["id"] for o in yaml.safe_load((project / "data" / "organisations.yaml").read_text(encoding="utf-8"))]
-    folder = project / "docs" / "synthetic"
-    folder.mkdir()
     count = real_pages * (scale - 1)
+    sections = []
     for number in range(count):
+        section = f"section-{number // real_pages:03d}"
+        if not sections or sections[-1] != section:
+            sections.append(section)
+            (project / "docs" / "synthetic" / section).mkdir(parents=True)
+            (project / "docs" / "synthetic" / section / "index.md").write_text(
+                f"# Synthetic {section}\n\n```{{toctree}}\n:glob:\n\npage-*\n```\n", encoding="utf-8")
         paragraphs = []
         for offset in range(4):
             text_id, length = texts[(number + offset) % len(texts)]
             entity = entities[(number * 3 + offset) % len(entities)]
             paragraphs.append(f"Synthetic paragraph {offset + 1} about {{e}}`{entity}`, resting on the "
                               f"text.{{src}}`{text_id}#p{(number + offset) % length + 1}`")
-        (folder / f"page-{number:05d}.md").write_text(
+        (project / "docs" / "synthetic" / section / f"page-{number:05d}.md").write_text(
             f"# Synthetic page {number}\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
-    (folder / "index.md").write_text("# Synthetic pages\n\n```{toctree}\n:glob:\n\npage-*\n```\n", encoding="utf-8")
+    (project / "docs" / "synthetic" / "index.md").write_text(
+        "# Synthetic pages\n\n```{toctree}\n:glob:\n\nsection-*/index\n```\n", encoding="utf-8")
     with (project / "docs" / "index.md").open("a", encoding="utf-8") as index:
         index.write("\n```{toctree}\n:hidden:\n\nsynthetic/index\n```\n")
     return count
