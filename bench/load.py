@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,12 +40,6 @@ end
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def main() -> None:
     build = Path(sys.argv[1] if len(sys.argv) > 1 else "_build").resolve()
     seconds = int(os.environ.get("LOAD_SECONDS", "15"))
@@ -61,7 +54,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kb-load-") as work:
         script = Path(work) / "mix.lua"
         script.write_text(LUA % ", ".join(f'"{p}"' for p in MIX), encoding="utf-8")
-        port = free_port()
+        port = nginx_local.free_port()
         server = nginx_local.start(build, port, Path(work))
         try:
             run = subprocess.run([wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),

@@ -17,6 +17,7 @@ import base64
 import hashlib
 import posixpath
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ UNUSED_INLINE = ("DOCUMENTATION_OPTIONS.pagename", "DOCUMENTATION_OPTIONS.search
 INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 
 
+@cache
 def header_policy() -> str:
     match = re.search(r'add_header Content-Security-Policy "([^"]+)"', HEADERS_FILE.read_text(encoding="utf-8"))
     if match is None:

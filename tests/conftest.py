@@ -40,6 +40,10 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "html"
 
 
+# True once every mermaid diagram on the page has been drawn (none on the page: at once).
+DIAGRAMS_DRAWN = ("document.querySelectorAll('pre.mermaid').length === "
+                  "document.querySelectorAll('pre.mermaid.kb-rendered svg').length")
+
 # 404.html is served by the web server for any missing address, at any depth, so its links are
 # root-absolute (/_static/...): it is meant for the hosted site, not for reading from disk.
 HOSTED_ONLY_PAGES = {"404.html"}

@@ -8,14 +8,13 @@ import gzip
 import http.client
 import re
 import shutil
-import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import DIAGRAMS_DRAWN, ROOT
 
 sys.path.insert(0, str(ROOT / "deploy"))
 import nginx_local  # noqa: E402
@@ -26,14 +25,6 @@ from kb_ext.hosting import header_policy  # noqa: E402
 REDIRECTS = {"/measures.html": "/export-initiative.html#measures",
              "/fifteen-measures.html": "/export-initiative.html#measures",
              "/directory/organizations.html": "/directory/organisations.html"}
-DIAGRAM_DONE = ("document.querySelectorAll('pre.mermaid').length === "
-                "document.querySelectorAll('pre.mermaid.kb-rendered svg').length")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +37,7 @@ def served(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     (build / "html" / "downloads" / "edition.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
     (build / "html" / "downloads" / "edition.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
     (build / "html" / "_static" / "module.mjs").write_text("export const answer = 42;\n", encoding="utf-8")
-    port = free_port()
+    port = nginx_local.free_port()
     process = nginx_local.start(build, port, tmp_path_factory.mktemp("nginx-run"))
     yield port, build / "html"
     process.terminate()
@@ -157,7 +148,7 @@ def test_every_page_under_the_policy_in_chromium(served: tuple[int, Path], open_
         if relative.startswith("_static") or relative == "404.html":
             continue
         page, visit = open_page(f"http://127.0.0.1:{port}/{relative}")
-        page.wait_for_function(DIAGRAM_DONE, timeout=20000)
+        page.wait_for_function(DIAGRAMS_DRAWN, timeout=20000)
         page.wait_for_load_state("networkidle")
         findings += [f"{relative}: {p}" for p in visit.problems()]
         page.close()

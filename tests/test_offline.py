@@ -14,11 +14,9 @@ from pathlib import Path
 import pytest
 
 import gate
-from conftest import ROOT
+from conftest import DIAGRAMS_DRAWN, ROOT
 
 MEASURES_TEXT = ROOT / "source_texts" / "fifteen-measures-launch.txt"
-DIAGRAM_DONE = ("document.querySelectorAll('pre.mermaid').length === "
-                "document.querySelectorAll('pre.mermaid.kb-rendered svg').length")
 
 
 def make_offline(out: Path) -> str:
@@ -85,7 +83,7 @@ def test_every_page_of_the_unzipped_site_works_from_disk(unzipped_site: Path, op
     findings = []
     for html in sorted(unzipped_site.rglob("*.html")):
         page, visit = open_page(html.as_uri())
-        page.wait_for_function(DIAGRAM_DONE, timeout=20000)
+        page.wait_for_function(DIAGRAMS_DRAWN, timeout=20000)
         page.wait_for_load_state("networkidle")
         findings += [f"{html.relative_to(unzipped_site)}: {p}" for p in visit.problems()]
         page.close()
@@ -105,7 +103,7 @@ def test_search_in_the_unzipped_site(unzipped_site: Path, open_page, query: str,
 
 def test_dark_mode_redirects_glossary_and_index_in_the_unzipped_site(unzipped_site: Path, open_page) -> None:
     page, visit = open_page((unzipped_site / "timeline.html").as_uri(), color_scheme="dark")
-    page.wait_for_function(DIAGRAM_DONE, timeout=20000)
+    page.wait_for_function(DIAGRAMS_DRAWN, timeout=20000)
     assert page.evaluate("document.documentElement.dataset.theme") == "dark"
     page, _ = open_page((unzipped_site / "measures.html").as_uri())
     page.wait_for_url("**/export-initiative.html#measures")
@@ -123,7 +121,7 @@ def test_the_single_page_edition(unzipped_single_page: Path, open_page) -> None:
     ids = re.findall(r'\sid="([^"]+)"', html)
     assert len(ids) == len(set(ids)), "repeated ids in the single page"
     page, visit = open_page((unzipped_single_page / "index.html").as_uri())
-    page.wait_for_function(DIAGRAM_DONE, timeout=30000)
+    page.wait_for_function(DIAGRAMS_DRAWN, timeout=30000)
     assert page.locator("pre.mermaid.kb-rendered svg").count() == 6
     # A citation on one page leads to the paragraph of the source text, within the one file.
     page.locator("sup.kb-cite a").first.click()
