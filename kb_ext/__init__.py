@@ -6,8 +6,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import (citations, cleanup, diagrams, domain, downloads, entities, export, hosting, mermaid_offline, navigation,
-               previews, single_page, sources, state)
+from . import citations, diagrams, domain, entities, export, site, sources, state
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -16,14 +15,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     citations.setup(app)
     sources.setup(app)
     entities.setup(app)
-    mermaid_offline.setup(app)
     diagrams.setup(app)
-    previews.setup(app)
     export.setup(app)
-    cleanup.setup(app)
-    hosting.setup(app)
-    downloads.setup(app)
-    navigation.setup(app)
-    single_page.setup(app)
+    site.setup(app)
     app.connect("env-get-updated", domain.pages_with_changed_backlinks)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

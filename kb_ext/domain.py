@@ -52,6 +52,13 @@ class KnowledgeBaseDomain(Domain):
     def entry_pages(self) -> dict[str, str]:
         return self.data["entries"]
 
+    def entry_uri(self, builder: Any, fromdocname: str, anchor: str) -> str | None:
+        """The link from ``fromdocname`` to an entry (entity, figure, measure, event, theme), or None."""
+        page = self.entry_pages.get(anchor)
+        if page is None:
+            return None
+        return builder.get_relative_uri(fromdocname, page) + "#" + anchor
+
     def note_entry(self, anchor: str, docname: str) -> None:
         self.entry_pages[anchor] = docname
 

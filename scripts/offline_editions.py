@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kb_ext.downloads import edition_name  # noqa: E402
+from kb_ext.site.downloads import edition_name  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ZIP_EPOCH_MIN = 315532800  # 1980-01-01: a zip cannot store an earlier date

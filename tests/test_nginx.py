@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "deploy"))
 import nginx_local  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
-from kb_ext.hosting import header_policy  # noqa: E402
+from kb_ext.site.hosting import header_policy  # noqa: E402
 
 REDIRECTS = {"/measures.html": "/export-initiative.html#measures",
              "/fifteen-measures.html": "/export-initiative.html#measures",

@@ -24,7 +24,7 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.errors import ConfigError
 
-HEADERS_FILE = Path(__file__).resolve().parent.parent / "deploy" / "security-headers.conf"
+HEADERS_FILE = Path(__file__).resolve().parent.parent.parent / "deploy" / "security-headers.conf"
 META_IGNORED = ("frame-ancestors", "report-uri", "report-to", "sandbox")
 UNUSED_INLINE = ("DOCUMENTATION_OPTIONS.pagename", "DOCUMENTATION_OPTIONS.search_as_you_type")
 INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
@@ -72,7 +72,7 @@ def pin_stubs_and_write_nginx_redirects(app: Sphinx, exception: Exception | None
     if exception is not None or app.builder.name != "html":
         return
     redirects: dict[str, str] = getattr(app.config, "redirects", {})  # sphinx-reredirects may be absent
-    lines = ["# Written by the build (kb_ext/hosting.py) from conf.py `redirects`: moved pages as 301s.\n"]
+    lines = ["# Written by the build (kb_ext/site/hosting.py) from conf.py `redirects`: moved pages as 301s.\n"]
     for source, target in sorted(redirects.items()):
         stub = Path(app.outdir, source + ".html")
         html = stub.read_text(encoding="utf-8")

@@ -19,8 +19,8 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinxcontrib.mermaid import mermaid
 
-from .citations import citation_marker
-from .sources import paragraph_number
+from ..citations import citation_marker
+from ..sources import paragraph_number
 
 DOCUMENT_PREFIX = "#document-"
 TOC_HREF = re.compile(r'href="(#document-[^"]+)"')

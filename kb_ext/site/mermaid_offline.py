@@ -16,7 +16,7 @@ from sphinx.application import Sphinx
 from sphinx.errors import SphinxError
 from sphinxcontrib import mermaid as mermaid_plugin
 
-VENDOR_DIR = Path(__file__).resolve().parent.parent / ".vendor" / "static"
+VENDOR_DIR = Path(__file__).resolve().parent.parent.parent / ".vendor" / "static"
 MERMAID_FILE = "vendor/mermaid.min.js"
 
 
