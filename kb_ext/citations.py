@@ -15,25 +15,22 @@ from typing import Any
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import ReferenceRole
 
 from .catalogue import SourceText
 from .domain import KnowledgeBaseDomain
+from .nodes import citation_marker, kb_xref, paragraph_name, references_list
 from .state import source_texts
 
 logger = logging.getLogger(__name__)
 
 TARGET_RE = re.compile(r"^(?P<text>[a-z0-9-]+)#(?P<paras>p\d+(?:-\d+)?(?:,\s*p\d+(?:-\d+)?)*)$")
 EXCERPT_WORDS = 24
+HIDDEN = "visually-hidden"  # the theme's (Bootstrap's) class: read by screen readers, not shown
 
-
-class citation_marker(nodes.Inline, nodes.Element):
-    """A citation as written; numbered on read, turned into links when the page is written."""
-
-
-class references_list(nodes.General, nodes.Element):
-    """The generated list of cited paragraphs at the end of a page."""
+__all__ = ["citation_marker", "make_citation", "references_list"]
 
 
 def normalise_space(text: str) -> str:
@@ -123,25 +120,55 @@ class NumberCitations(SphinxTransform):
 
 
 def source_uri(app: Sphinx, fromdocname: str, text_id: str, paragraph: int | None = None) -> str | None:
-    page = KnowledgeBaseDomain.of(app.env).source_pages.get(text_id)
-    if page is None:
-        return None
-    uri = app.builder.get_relative_uri(fromdocname, page)
-    return f"{uri}#p{paragraph}" if paragraph else uri
+    return KnowledgeBaseDomain.of(app.env).paragraph_uri(app.builder, fromdocname, text_id, paragraph)
+
+
+class CitationLinks(SphinxPostTransform):
+    """One reference per cited paragraph, to the paragraph's object in the kb domain, its number as its
+    words. Added when the page is written, so the read doctree (and any text taken from it) has no numbers."""
+
+    default_priority = 5  # before Sphinx's ReferencesResolver (10)
+
+    def run(self, **kwargs: Any) -> None:
+        for marker in self.document.findall(citation_marker):
+            marker.children = []
+            for number, paragraph in zip(marker["numbers"], marker["paragraphs"], strict=True):
+                marker += kb_xref("paragraph", paragraph_name(marker["text_id"], paragraph), str(number))
+
+
+class CitationMarkers(SphinxPostTransform):
+    """Each citation marker as standard nodes, once the domain has resolved its links:
+    ``<sup class="kb-cite" id="cite-N">[<a class="kb-cite-link" title="…">1<span class="visually-hidden">
+    …</span></a>]</sup>``. The visible number starts the link's accessible name (WCAG 2.5.3)."""
+
+    default_priority = 20  # after Sphinx's ReferencesResolver (10)
+
+    def run(self, **kwargs: Any) -> None:
+        texts = source_texts(self.env)
+        for marker in list(self.document.findall(citation_marker)):
+            source = texts[marker["text_id"]]
+            sup = nodes.superscript("", "", classes=["kb-cite"], ids=marker["ids"])
+            sup += nodes.Text("[")
+            for position, (link, paragraph) in enumerate(zip(marker.children, marker["paragraphs"], strict=True)):
+                if position:
+                    sup += nodes.Text(",")
+                number = link.astext()
+                if isinstance(link, nodes.reference):
+                    label = paragraph_label(source, paragraph)
+                    link["classes"].append("kb-cite-link")
+                    link["reftitle"] = label + "".join(f": “{q}”" for q in marker["quotes"])
+                    link.children = []
+                    link += nodes.Text(number)
+                    link += nodes.inline("", f" (source: {label})", classes=[HIDDEN])
+                    sup += link
+                else:  # unresolved: Sphinx has warned; the number stays, unlinked
+                    sup += nodes.Text(number)
+            sup += nodes.Text("]")
+            marker.replace_self(sup)
 
 
 def resolve_citations(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     texts = source_texts(app.env)
-    for marker in doctree.findall(citation_marker):
-        marker["uris"] = []
-        for paragraph in marker["paragraphs"]:
-            uri = source_uri(app, docname, marker["text_id"], paragraph)
-            if uri is None:
-                logger.warning(f"no page shows source text {marker['text_id']!r}", location=marker,
-                               type="kb", subtype="citation")
-                uri = ""
-            marker["uris"].append(uri)
-
     for placeholder in list(doctree.findall(references_list)):
         items = nodes.enumerated_list(classes=["kb-references"])
         for text_id, paragraph in placeholder["cited"]:
@@ -157,29 +184,11 @@ def resolve_citations(app: Sphinx, doctree: nodes.document, docname: str) -> Non
         placeholder.replace_self(items)
 
 
-def visit_citation_marker_html(translator: Any, node: citation_marker) -> None:
-    source = source_texts(translator.builder.env)[node["text_id"]]
-    links = []
-    for number, paragraph, uri in zip(node["numbers"], node["paragraphs"], node["uris"], strict=True):
-        label = paragraph_label(source, paragraph)
-        tooltip = label + "".join(f": “{q}”" for q in node["quotes"])
-        links.append(
-            f'<a class="kb-cite-link" href="{translator.attval(uri)}" title="{translator.attval(tooltip)}"'
-            f' aria-label="{translator.attval("Source: " + label)}">{number}</a>'
-        )
-    translator.body.append(f'<sup class="kb-cite" id="{node["ids"][0]}">[{",".join(links)}]</sup>')
-    raise nodes.SkipNode
-
-
-def visit_citation_marker_text(translator: Any, node: citation_marker) -> None:
-    translator.add_text("[" + ",".join(str(n) for n in node["numbers"]) + "]")
-    raise nodes.SkipNode
-
-
 def setup(app: Sphinx) -> None:
     app.add_role("src", SourceCitationRole())
-    app.add_node(citation_marker, html=(visit_citation_marker_html, None),
-                 text=(visit_citation_marker_text, None))
+    app.add_node(citation_marker)
     app.add_node(references_list)
     app.add_transform(NumberCitations)
+    app.add_post_transform(CitationLinks)
+    app.add_post_transform(CitationMarkers)
     app.connect("doctree-resolved", resolve_citations)

@@ -23,30 +23,46 @@ from sphinx.util.parsing import nested_parse_to_nodes
 from .citations import DATA_ORIGIN, make_citation
 from .data import KnowledgeBaseData, Record
 from .domain import KnowledgeBaseDomain
+from .kinds import BY_NAME, KINDS, display_name, kind_of
+from .kinds import entities as all_entities
+from .nodes import citation_marker, entity_backlinks, kb_xref
 from .state import kb_data, source_texts
 
 logger = logging.getLogger(__name__)
 
-DIRECTORIES = ("organisations", "companies", "people")
+DIRECTORIES = tuple(kind.name for kind in KINDS)
 MEASURES_TEXT = "fifteen-measures-launch"  # the source text whose paragraphs are the measures' wording
 
-
-class entity_ref(nodes.Inline, nodes.TextElement):
-    """A reference to an entry (entity, figure, measure, event) by id; resolved when the page is written."""
+__all__ = ["DIRECTORIES", "MEASURES_TEXT", "DataDirective", "directory_of", "display_name", "entity_ref"]
 
 
-class entity_backlinks(nodes.General, nodes.Element):
-    """Placeholder for "appears on …" under an entry; filled in when the page is written."""
-
-
-def display_name(record: Record) -> str:
-    return record["names"][0]["name"]
+def entity_ref(rawsource: str, text: str, *, target: str, reftype: str = "entry") -> nodes.Node:
+    """A link to an entry (entity, figure, measure, event, theme) by id: a ``pending_xref`` of the kb
+    domain, which decides where the entry lives when the page is written."""
+    return kb_xref(reftype, target, text, rawsource=rawsource)
 
 
 def directory_of(record: Record) -> str:
-    if "roles" in record or "affiliations" in record or record.path.endswith("people.yaml"):
-        return "people"
-    return "companies" if record["kind"] == "company" else "organisations"
+    """The ``{entity-directory}`` that lists an entity (see kb_ext/kinds.py)."""
+    return kind_of(record).name
+
+
+def plain_text(parsed: list[nodes.Node]) -> str:
+    """Parsed Markdown as the words a reader sees: references as their words, citation markers dropped."""
+    words = []
+    for top in parsed:
+        for text in top.findall(nodes.Text):
+            if not any(isinstance(a, (citation_marker, nodes.problematic)) for a in _ancestors(text)):
+                words.append(text.astext())
+    return " ".join("".join(words).split())
+
+
+def _ancestors(node: nodes.Node) -> list[nodes.Node]:
+    found = []
+    while node.parent is not None:
+        node = node.parent
+        found.append(node)
+    return found
 
 
 def without_article(name: str) -> str:
@@ -60,8 +76,7 @@ def first_sentence(text: str) -> str:
 
 class EntityRole(ReferenceRole):
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-        entities = kb_data(self.env).entities()
-        entity = entities.get(self.target)
+        entity = all_entities(kb_data(self.env)).get(self.target)
         if entity is None:
             logger.warning(f"unknown entity id {self.target!r}", location=DATA_ORIGIN.get() or self.get_location(),
                            type="kb", subtype="entity")
@@ -71,7 +86,7 @@ class EntityRole(ReferenceRole):
         if without_article(text) not in {without_article(s) for s in spellings}:
             logger.warning(f"{text!r} is not a spelling of {self.target!r} used by the texts ({', '.join(spellings)})",
                            location=DATA_ORIGIN.get() or self.get_location(), type="kb", subtype="entity")
-        node = entity_ref(self.rawtext, text, target=self.target)
+        node = entity_ref(self.rawtext, text, target=self.target, reftype="entity")
         self.set_source_info(node)
         return [node], []
 
@@ -86,7 +101,7 @@ class FigureRole(ReferenceRole):
                            type="kb", subtype="figure")
             return [nodes.problematic(self.rawtext, self.rawtext)], []
         text = self.title if self.has_explicit_title else figure["value"]
-        result: list[nodes.Node] = [entity_ref(self.rawtext, text, target=figure["id"])]
+        result: list[nodes.Node] = [entity_ref(self.rawtext, text, target=figure["id"], reftype="figure")]
         if "cites" in figure:
             cite = figure["cites"][0]
             marker = make_citation(self.env, cite["cite"], [cite["quote"]], self.get_location())  # data origin wins
@@ -105,7 +120,7 @@ class MeasureRole(ReferenceRole):
                            location=DATA_ORIGIN.get() or self.get_location(), type="kb", subtype="measure")
             return [nodes.problematic(self.rawtext, self.rawtext)], []
         text = self.title if self.has_explicit_title else f"measure {self.target}"
-        node = entity_ref(self.rawtext, text, target=f"measure-{self.target}")
+        node = entity_ref(self.rawtext, text, target=f"measure-{self.target}", reftype="measure")
         self.set_source_info(node)
         return [node], []
 
@@ -138,16 +153,12 @@ class DataDirective(SphinxDirective):
         para.extend(self.markdown(record, key, text))
         return para
 
-    def register(self, anchor: str, title: str, index_terms: list[str]) -> list[nodes.Node]:
-        """Make ``anchor`` an entry: published in the page's register, the general index and objects.inv."""
-        docname = self.env.current_document.docname
-        std = self.env.domains.standard_domain
-        if anchor in std.anonlabels and std.anonlabels[anchor] != (docname, anchor):
-            logger.warning(f"entry id {anchor!r} is already a label in {std.anonlabels[anchor][0]!r}: "
-                           "rename the label or the id", location=self.get_location(), type="kb", subtype="entity")
-            return []
-        KnowledgeBaseDomain.of(self.env).note_entry(anchor, docname)
-        std.note_hyperlink_target(anchor, docname, anchor, title)
+    def register(self, anchor: str, title: str, index_terms: list[str], objtype: str = "entity") -> list[nodes.Node]:
+        """Make ``anchor`` an entry of this page: an object of the kb domain (which also publishes it as a
+        label for ``{ref}``/intersphinx), in the general index. Duplicates are reported after all pages
+        are read (KnowledgeBaseDomain.check_consistency)."""
+        KnowledgeBaseDomain.of(self.env).register(self.env.current_document.docname, objtype, anchor, anchor,
+                                                  title, self.lineno)
         if not index_terms:
             return []
         return [addnodes.index(entries=[("single", term, anchor, "", None) for term in dict.fromkeys(index_terms)])]
@@ -172,7 +183,7 @@ class EntityDirectoryDirective(DataDirective):
             logger.warning(f"unknown directory {directory!r} (one of {', '.join(DIRECTORIES)})",
                            location=self.get_location(), type="kb", subtype="entity")
             return []
-        records = [r for r in [*self.data.organisations, *self.data.people] if directory_of(r) == directory]
+        records = BY_NAME[directory].records(self.data)
         records.sort(key=lambda r: display_name(r).removeprefix("The ").casefold())
         return [self.entry(record) for record in records]
 
@@ -213,8 +224,8 @@ class EntityDirectoryDirective(DataDirective):
             for position, org_id in enumerate(record["affiliations"]):
                 if position:
                     para += nodes.Text(", ")
-                org = self.data.entities()[org_id]
-                para += entity_ref("", display_name(org), target=org_id)
+                org = all_entities(self.data)[org_id]
+                para += entity_ref("", display_name(org), target=org_id, reftype="entity")
             details += nodes.list_item("", para)
 
         section += details
@@ -242,12 +253,13 @@ class KeyFiguresDirective(DataDirective):
         for figure in self.data.figures:
             row = nodes.row(ids=[figure["id"]])
             value = nodes.paragraph()
-            value.extend(self.register(figure["id"], f"{figure['value']}: {first_sentence(figure['meaning'])}",
-                                       [f"{figure['value']} ({first_sentence(figure['meaning'])})"]))
+            meaning = [self.paragraph(figure, "meaning", figure["meaning"])]
+            said = first_sentence(plain_text(meaning))  # the words shown, not the Markdown written
+            value.extend(self.register(figure["id"], f"{figure['value']}: {said}", [f"{figure['value']} ({said})"],
+                                       objtype="figure"))
             value += nodes.strong("", figure["value"])
             if figure.get("usd"):
                 value += nodes.Text(f" ({figure['usd']})")
-            meaning = [self.paragraph(figure, "meaning", figure["meaning"])]
             if "computed" in figure:
                 meaning.append(self.paragraph(figure, "computed", "**Computed by the editors:** " + figure["computed"],
                                               classes=["kb-computed"]))
@@ -277,7 +289,8 @@ class TimelineDirective(DataDirective):
         for event in sorted(self.data.events, key=lambda e: e["sort"]):
             row = nodes.row(ids=[event["id"]])
             when = nodes.paragraph()
-            when.extend(self.register(event["id"], f"{event['when']}: {event['title']}", [event["title"]]))
+            when.extend(self.register(event["id"], f"{event['when']}: {event['title']}", [event["title"]],
+                                      objtype="event"))
             when += nodes.Text(event["when"])
             what = [nodes.paragraph("", "", nodes.strong("", event["title"]), classes=["kb-event-title"])]
             what.extend(self.paragraph(event, "body", text) for text in event["body"])
@@ -305,7 +318,8 @@ class MeasureListDirective(DataDirective):
             wording = paragraph.removeprefix(prefix)
             anchor = f"measure-{number}"
             section = self.section(anchor, f"Measure {number}")
-            section.extend(self.register(anchor, f"Measure {number}: {wording}", [f"Measure {number}: {wording}"]))
+            section.extend(self.register(anchor, f"Measure {number}: {wording}", [f"Measure {number}: {wording}"],
+                                         objtype="measure"))
             quote = nodes.block_quote(classes=["kb-verbatim"], support_smartquotes=False)
             text = nodes.paragraph("", wording)
             text.extend(self.cite(measure, "paragraph", f"{text_id}#p{measure['paragraph']}", wording))
@@ -313,7 +327,8 @@ class MeasureListDirective(DataDirective):
             section += quote
             theme = nodes.paragraph()
             theme += nodes.strong("", "Theme (editorial grouping): ")
-            theme += entity_ref("", themes[measure["theme"]]["title"], target=f"theme-{measure['theme']}")
+            theme += entity_ref("", themes[measure["theme"]]["title"], target=f"theme-{measure['theme']}",
+                                reftype="theme")
             section += theme
             for related in measure.get("related", []):
                 section += self.paragraph(measure, "related", related)
@@ -338,13 +353,14 @@ class MeasureThemesDirective(DataDirective):
             anchor = f"theme-{theme['id']}"
             row = nodes.row(ids=[anchor])
             title = nodes.paragraph()
-            title.extend(self.register(anchor, f"Theme: {theme['title']}", []))
+            title.extend(self.register(anchor, f"Theme: {theme['title']}", [], objtype="theme"))
             title += nodes.strong("", theme["title"])
             measures = nodes.paragraph()
             for position, measure in enumerate(m for m in self.data.measures if m["theme"] == theme["id"]):
                 if position:
                     measures += nodes.Text(", ")
-                measures += entity_ref("", str(measure["number"]), target=f"measure-{measure['number']}")
+                measures += entity_ref("", str(measure["number"]), target=f"measure-{measure['number']}",
+                                       reftype="measure")
             row += nodes.entry("", title)
             row += nodes.entry("", nodes.paragraph("", theme.get("summary", "")))
             row += nodes.entry("", measures)
@@ -353,17 +369,8 @@ class MeasureThemesDirective(DataDirective):
 
 
 def resolve_entity_refs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """"Appears on …" under each entry (the links themselves are resolved by the kb domain)."""
     domain = KnowledgeBaseDomain.of(app.env)
-    for ref in list(doctree.findall(entity_ref)):
-        page = domain.entry_pages.get(ref["target"])
-        if page is None:
-            logger.warning(f"{ref['target']!r} has no entry on any page", location=ref, type="kb", subtype="entity")
-            ref.replace_self(nodes.Text(ref.astext()))
-            continue
-        uri = app.builder.get_relative_uri(docname, page) + "#" + ref["target"]
-        link = nodes.reference("", ref.astext(), refuri=uri, internal=True, classes=["kb-entity"])
-        ref.replace_self(link)
-
     for placeholder in list(doctree.findall(entity_backlinks)):
         pages = [p for p in domain.pages_mentioning(placeholder["target"]) if p != docname]
         if not pages:
@@ -380,7 +387,6 @@ def resolve_entity_refs(app: Sphinx, doctree: nodes.document, docname: str) -> N
 
 
 def setup(app: Sphinx) -> None:
-    app.add_node(entity_ref)
     app.add_node(entity_backlinks)
     app.add_role("e", EntityRole())
     app.add_role("fig", FigureRole())

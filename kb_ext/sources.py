@@ -17,6 +17,7 @@ from sphinx.util.docutils import SphinxDirective
 from .catalogue import SourceText
 from .citations import paragraph_label
 from .domain import KnowledgeBaseDomain
+from .nodes import coverage_summary, paragraph_anchor, paragraph_backlinks, paragraph_name
 from .state import source_texts
 
 logger = logging.getLogger(__name__)
@@ -24,25 +25,17 @@ logger = logging.getLogger(__name__)
 NOT_STATED = "not stated"
 
 
-class paragraph_number(nodes.Inline, nodes.TextElement):
-    """The visible number of a source paragraph, itself a permalink to the paragraph."""
-
-
-class paragraph_backlinks(nodes.General, nodes.Element):
-    """Placeholder for "cited on …" under a source paragraph; filled in when the page is written."""
-
-
-class coverage_summary(nodes.General, nodes.Element):
-    """Placeholder for the coverage of one text (``text_id``) or of all texts; filled in when written."""
-
-
-def paragraph_anchor(number: int) -> str:
-    return f"p{number}"
-
-
 def paragraph_label_name(text_id: str, number: int) -> str:
     """The ``{ref}`` / intersphinx label of a source paragraph."""
-    return f"{text_id}-p{number}"
+    return paragraph_name(text_id, number)
+
+
+def paragraph_number(number: int) -> nodes.inline:
+    """The visible number of a source paragraph, itself a permalink to the paragraph (standard nodes),
+    in the paragraph's gutter."""
+    link = nodes.reference("", str(number), refid=paragraph_anchor(number), internal=True,
+                           classes=["kb-para-num"], reftitle=f"Paragraph {number}: permalink")
+    return nodes.inline("", "", link, classes=["kb-para-gutter"])
 
 
 class SourceTextDirectiveBase(SphinxDirective):
@@ -95,24 +88,19 @@ class SourceTextDirective(SourceTextDirectiveBase):
             return []
         domain = KnowledgeBaseDomain.of(self.env)
         docname = self.env.current_document.docname
-        if domain.source_pages.get(source.id, docname) != docname:
-            logger.warning(f"source text {source.id!r} is already shown on {domain.source_pages[source.id]!r}",
-                           location=self.get_location(), type="kb", subtype="source")
-            return []
-        domain.source_pages[source.id] = docname
-        std = self.env.domains.standard_domain
+        # A text shown on two pages is reported once all pages are read (KnowledgeBaseDomain.check_consistency).
+        domain.register(docname, "source", source.id, "", source.title, self.lineno)
         # support_smartquotes=False: the text is verbatim, so its straight quotes stay straight.
         wrapper = nodes.container(classes=["kb-source-text"], support_smartquotes=False)
         for paragraph in source.paragraphs:
             anchor = paragraph_anchor(paragraph.number)
             block = nodes.container(ids=[anchor], classes=["kb-para"])
-            block += paragraph_number("", str(paragraph.number), anchor=anchor,
-                                      label=f"Paragraph {paragraph.number}: permalink")
+            block += paragraph_number(paragraph.number)
             block += nodes.paragraph("", paragraph.text, classes=["kb-para-text"])
             block += paragraph_backlinks(text_id=source.id, paragraph=paragraph.number)
             wrapper += block
-            std.note_hyperlink_target(paragraph_label_name(source.id, paragraph.number), docname, anchor,
-                                      paragraph_label(source, paragraph.number))
+            domain.register(docname, "paragraph", paragraph_name(source.id, paragraph.number), anchor,
+                            paragraph_label(source, paragraph.number), self.lineno)
         return [wrapper]
 
 
@@ -190,22 +178,7 @@ def coverage_table(app: Sphinx, docname: str, domain: KnowledgeBaseDomain,
     return table
 
 
-def visit_paragraph_number_html(translator: Any, node: paragraph_number) -> None:
-    translator.body.append(
-        f'<a class="kb-para-num" href="#{node["anchor"]}" aria-label="{translator.attval(node["label"])}"'
-        f' title="{translator.attval(node["label"])}">{node.astext()}</a>'
-    )
-    raise nodes.SkipNode
-
-
-def visit_paragraph_number_text(translator: Any, node: paragraph_number) -> None:
-    translator.add_text(f"[{node.astext()}] ")
-    raise nodes.SkipNode
-
-
 def setup(app: Sphinx) -> None:
-    app.add_node(paragraph_number, html=(visit_paragraph_number_html, None),
-                 text=(visit_paragraph_number_text, None))
     app.add_node(paragraph_backlinks)
     app.add_node(coverage_summary)
     app.add_directive("source-meta", SourceMetaDirective)

@@ -19,9 +19,6 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinxcontrib.mermaid import mermaid
 
-from ..citations import citation_marker
-from ..sources import paragraph_number
-
 DOCUMENT_PREFIX = "#document-"
 TOC_HREF = re.compile(r'href="(#document-[^"]+)"')
 CLICK_HREF = re.compile(r'(click \S+ href ")([^"]+)(")')
@@ -75,10 +72,6 @@ def repoint_links(tree: nodes.document, root: str, anchors: Anchors) -> None:
                 element["refid"] = anchors.get((page, element["refid"]), element["refid"])
             elif "refuri" in element:
                 element["refuri"] = in_page(element["refuri"], anchors)
-        elif isinstance(element, citation_marker):
-            element["uris"] = [in_page(uri, anchors) for uri in element["uris"]]
-        elif isinstance(element, paragraph_number):
-            element["anchor"] = anchors.get((page, element["anchor"]), element["anchor"])
         elif isinstance(element, mermaid):
             element["code"] = CLICK_HREF.sub(
                 lambda m, page=page: m[1] + relative_to_in_page(m[2], page, anchors) + m[3], element["code"])
