@@ -22,7 +22,7 @@ from sphinx.util.docutils import ReferenceRole
 from .catalogue import SourceText
 from .domain import KnowledgeBaseDomain
 from .nodes import citation_marker, kb_xref, paragraph_name, references_list
-from .state import source_texts
+from .state import note_texts, source_texts
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +112,7 @@ class NumberCitations(SphinxTransform):
             ]
         if not numbers:
             return
+        note_texts(self.env, *{text_id for text_id, _ in numbers})  # quotes checked, titles and excerpts shown
         section = nodes.section(ids=["references"], names=["references"])
         section += nodes.title("", "References")
         section += references_list(cited=list(numbers))

@@ -26,7 +26,9 @@ from .domain import KnowledgeBaseDomain
 from .kinds import BY_NAME, KINDS, display_name, kind_of
 from .kinds import entities as all_entities
 from .nodes import citation_marker, entity_backlinks, kb_xref
-from .state import kb_data, source_texts
+from .data import FILES
+from .kinds import ENTITY_FILES
+from .state import kb_data, note_data, note_texts, source_texts
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +83,7 @@ class EntityRole(ReferenceRole):
             logger.warning(f"unknown entity id {self.target!r}", location=DATA_ORIGIN.get() or self.get_location(),
                            type="kb", subtype="entity")
             return [nodes.problematic(self.rawtext, self.rawtext)], []
+        note_data(self.env, kind_of(entity).data_file)
         spellings = [n["name"] for n in entity["names"]]
         text = self.title if self.has_explicit_title else spellings[0]
         if without_article(text) not in {without_article(s) for s in spellings}:
@@ -95,6 +98,7 @@ class FigureRole(ReferenceRole):
     """A figure as stated, linked to its row in the key figures, followed by its citation."""
 
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        note_data(self.env, "figures")
         figure = kb_data(self.env).figure(self.target)
         if figure is None:
             logger.warning(f"unknown figure id {self.target!r}", location=DATA_ORIGIN.get() or self.get_location(),
@@ -114,6 +118,7 @@ class FigureRole(ReferenceRole):
 
 class MeasureRole(ReferenceRole):
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        note_data(self.env, "measures")
         count = len(kb_data(self.env).measures)
         if not self.target.isdigit() or not 1 <= int(self.target) <= count:
             logger.warning(f"there is no measure {self.target!r} (measures are 1-{count})",
@@ -128,8 +133,11 @@ class MeasureRole(ReferenceRole):
 class DataDirective(SphinxDirective):
     """Shared helpers for directives that render records from data/*.yaml."""
 
+    data_files: ClassVar[tuple[str, ...]] = FILES  # what the directive shows: the page depends on them
+
     @property
     def data(self) -> KnowledgeBaseData:
+        note_data(self.env, *self.data_files)
         return kb_data(self.env)
 
     def markdown(self, record: Record, key: str, text: str) -> list[nodes.Node]:
@@ -174,6 +182,7 @@ class DataDirective(SphinxDirective):
 
 
 class EntityDirectoryDirective(DataDirective):
+    data_files = ENTITY_FILES
     required_arguments = 1
     option_spec: ClassVar[dict[str, Any]] = {}
 
@@ -240,6 +249,8 @@ class EntityDirectoryDirective(DataDirective):
 
 
 class KeyFiguresDirective(DataDirective):
+    data_files = ("figures",)
+
     def run(self) -> list[nodes.Node]:
         table = nodes.table(classes=["kb-key-figures"])
         group = nodes.tgroup(cols=4)
@@ -277,6 +288,8 @@ class KeyFiguresDirective(DataDirective):
 
 
 class TimelineDirective(DataDirective):
+    data_files = ("events",)
+
     def run(self) -> list[nodes.Node]:
         table = nodes.table(classes=["kb-timeline"])
         group = nodes.tgroup(cols=2)
@@ -301,10 +314,12 @@ class TimelineDirective(DataDirective):
 
 
 class MeasureListDirective(DataDirective):
+    data_files = ("measures", "themes")
     option_spec: ClassVar[dict[str, Any]] = {"source": directives.unchanged_required}
 
     def run(self) -> list[nodes.Node]:
         text_id = self.options.get("source", MEASURES_TEXT)
+        note_texts(self.env, text_id)
         source = source_texts(self.env)[text_id]
         themes = {t["id"]: t for t in self.data.themes}
         sections = []
@@ -338,6 +353,8 @@ class MeasureListDirective(DataDirective):
 
 class MeasureThemesDirective(DataDirective):
     """The editorial grouping of the measures: one row per theme, each linking its measures."""
+
+    data_files = ("themes", "measures")
 
     def run(self) -> list[nodes.Node]:
         table = nodes.table(classes=["kb-measure-themes", "kb-editorial"])

@@ -18,7 +18,7 @@ from .catalogue import SourceText
 from .citations import paragraph_label
 from .domain import KnowledgeBaseDomain
 from .nodes import coverage_summary, paragraph_anchor, paragraph_backlinks, paragraph_name
-from .state import source_texts
+from .state import note_texts, source_texts
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ class SourceTextDirectiveBase(SphinxDirective):
             logger.warning(f"unknown source text {text_id!r} (known: {', '.join(sorted(texts))})",
                            location=self.get_location(), type="kb", subtype="source")
             return None
+        note_texts(self.env, text_id)
         return texts[text_id]
 
 
@@ -109,6 +110,7 @@ class SourceCoverageDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         KnowledgeBaseDomain.of(self.env).coverage_pages[self.env.current_document.docname] = True
+        note_texts(self.env, *source_texts(self.env))
         return [coverage_summary(text_id=None)]
 
 

@@ -1,17 +1,28 @@
-"""Build inputs that are not pages: the source catalogue and the data, loaded and verified once per build."""
+"""Build inputs that are not pages: the source catalogue and the data, loaded and verified once per build.
+
+Every input outside ``docs/`` is a config value (so another project, such as the test project, names
+its own) and a tracked dependency: a page notes each input it shows (:func:`note_texts`,
+:func:`note_data`), and Sphinx re-reads exactly those pages when the file changes. The security-headers
+file is shown by every page (its policy is each page's ``<meta>``): a change re-reads every page.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-from .catalogue import CatalogueError, SourceText, catalogue_digest, load_catalogue
+from .catalogue import CatalogueError, SourceText, load_catalogue
 from .data import DataError, KnowledgeBaseData, load_data
 
 logger = logging.getLogger(__name__)
+
+PROJECT = Path(__file__).resolve().parent.parent  # defaults only: conf.py names each input itself
+DEFAULT_SECURITY_HEADERS = PROJECT / "deploy" / "security-headers.conf"
+DEFAULT_SCHEMA = PROJECT / "data" / "schema" / "knowledge-base.schema.json"
 
 
 def catalogue_path(app: Sphinx) -> Path:
@@ -22,8 +33,13 @@ def data_dir(app: Sphinx) -> Path:
     return Path(app.confdir, app.config.kb_data_dir)
 
 
+def security_headers_path(app: Sphinx) -> Path:
+    return Path(app.confdir, app.config.kb_security_headers)
+
+
 def load_inputs(app: Sphinx) -> None:
     # Verified on every build, incremental ones included: a tampered text must never slip through.
+    app.env.kb_inputs = {"catalogue": catalogue_path(app).resolve(), "data": data_dir(app).resolve()}
     try:
         app.env.kb_sources = load_catalogue(catalogue_path(app))
         app.env.kb_data = load_data(data_dir(app))
@@ -36,12 +52,31 @@ def load_inputs(app: Sphinx) -> None:
 def outdated_on_input_change(
     app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
 ) -> list[str]:
-    """Any page may cite a text or show data, so a changed catalogue or data file re-reads every page."""
-    digest = catalogue_digest(catalogue_path(app)) + env.kb_data.digest
-    if getattr(env, "kb_inputs_digest", None) == digest:
+    """Every page carries the hosting policy: a changed security-headers file re-reads them all.
+    (The other inputs are dependencies of the pages that show them: Sphinx finds those itself.)"""
+    path = security_headers_path(app)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+    if getattr(env, "kb_headers_digest", None) == digest:
         return []
-    env.kb_inputs_digest = digest
-    return sorted(env.found_docs)
+    first_build = not hasattr(env, "kb_headers_digest")
+    env.kb_headers_digest = digest
+    return [] if first_build else sorted(env.found_docs)
+
+
+def note_texts(env: BuildEnvironment, *text_ids: str) -> None:
+    """The current page shows (or quotes) these source texts: it depends on them and on the catalogue."""
+    catalogue = env.kb_inputs["catalogue"]
+    env.note_dependency(str(catalogue))
+    for text_id in text_ids:
+        source = env.kb_sources.get(text_id)
+        if source is not None:
+            env.note_dependency(str(catalogue.parent / source.file))
+
+
+def note_data(env: BuildEnvironment, *names: str) -> None:
+    """The current page shows records of these data files (``data/<name>.yaml``)."""
+    for name in names:
+        env.note_dependency(str(env.kb_inputs["data"] / f"{name}.yaml"))
 
 
 def source_texts(env: BuildEnvironment) -> dict[str, SourceText]:
@@ -56,4 +91,6 @@ def setup(app: Sphinx) -> None:
     app.add_config_value("kb_catalogue", "source_texts/catalogue.yaml", "env", types=frozenset({str}))
     app.connect("builder-inited", load_inputs)
     app.add_config_value("kb_data_dir", "data", "env", types=frozenset({str}))
+    app.add_config_value("kb_security_headers", str(DEFAULT_SECURITY_HEADERS), "html", types=frozenset({str}))
+    app.add_config_value("kb_schema", str(DEFAULT_SCHEMA), "html", types=frozenset({str}))
     app.connect("env-get-outdated", outdated_on_input_change)

@@ -30,17 +30,23 @@ UNUSED_INLINE = ("DOCUMENTATION_OPTIONS.pagename", "DOCUMENTATION_OPTIONS.search
 INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 
 
+def header_policy(path: Path = HEADERS_FILE) -> str:
+    """The policy of the security-headers file (conf.py ``kb_security_headers``; a tracked input, see
+    kb_ext/state.py: editing it re-writes every page)."""
+    return _policy(path, path.stat().st_mtime_ns)
+
+
 @cache
-def header_policy() -> str:
-    match = re.search(r'add_header Content-Security-Policy "([^"]+)"', HEADERS_FILE.read_text(encoding="utf-8"))
+def _policy(path: Path, mtime_ns: int) -> str:  # read once per build, again when the file changes
+    match = re.search(r'add_header Content-Security-Policy "([^"]+)"', path.read_text(encoding="utf-8"))
     if match is None:
-        raise ConfigError(f"{HEADERS_FILE}: no Content-Security-Policy line")
+        raise ConfigError(f"{path}: no Content-Security-Policy line")
     return match[1]
 
 
-def meta_policy(extra_script_sources: tuple[str, ...] = ()) -> str:
+def meta_policy(extra_script_sources: tuple[str, ...] = (), path: Path = HEADERS_FILE) -> str:
     directives = []
-    for directive in header_policy().split(";"):
+    for directive in header_policy(path).split(";"):
         name = directive.split()[0] if directive.strip() else ""
         if not name or name in META_IGNORED:
             continue
@@ -56,7 +62,7 @@ def no_inline_scripts(app: Sphinx, pagename: str, templatename: str, context: di
     if isinstance(scripts, list):
         scripts[:] = [s for s in scripts
                       if s.filename or not str(s.attributes.get("body", "")).lstrip().startswith(UNUSED_INLINE)]
-    context["kb_csp"] = meta_policy()
+    context["kb_csp"] = meta_policy(path=Path(app.confdir, app.config.kb_security_headers))
 
 
 def redirect_target(source: str, target: str) -> str:
@@ -78,7 +84,8 @@ def pin_stubs_and_write_nginx_redirects(app: Sphinx, exception: Exception | None
         html = stub.read_text(encoding="utf-8")
         hashes = tuple(f"'sha256-{base64.b64encode(hashlib.sha256(m.encode()).digest()).decode()}'"
                        for m in INLINE_SCRIPT.findall(html))
-        meta = f'<meta http-equiv="Content-Security-Policy" content="{meta_policy(hashes)}">\n'
+        meta = (f'<meta http-equiv="Content-Security-Policy" '
+                f'content="{meta_policy(hashes, Path(app.confdir, app.config.kb_security_headers))}">\n')
         if "Content-Security-Policy" not in html:
             stub.write_text(html.replace('<meta charset="utf-8">\n', '<meta charset="utf-8">\n' + meta, 1),
                             encoding="utf-8")
