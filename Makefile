@@ -69,23 +69,23 @@ offline: html $(VENV)/.test-deps
 	@bash scripts/debian-packages.sh chromium=chromium
 	rm -rf $(OUT)/singlehtml $(OUT)/offline
 	$(BIN)/sphinx-build -M singlehtml docs $(OUT) -c . $(STRICT) $(SPHINXOPTS)
-	$(BIN)/python scripts/offline_editions.py $(OUT) $(OUT)/offline
+	$(BIN)/python -m scripts.offline_editions $(OUT) $(OUT)/offline
 
 # The benchmark (bench/run.py): build times and page weights, medians of BENCH_RUNS runs (default 5),
 # over 1x, 10x and 50x content (BENCH_SCALES); prints a table and saves _build/bench/bench-<commit>.json.
 bench: vendor $(VENV)/.test-deps
 	@bash scripts/debian-packages.sh chromium=chromium
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 # The load run (bench/load.py): wrk against deploy/nginx.conf on loopback, over a mix of pages and
 # assets, for a bounded time and number of connections; prints requests per second and latencies.
 load: html
 	@bash scripts/debian-packages.sh nginx=nginx wrk=wrk
-	$(BIN)/python bench/load.py $(OUT)
+	$(BIN)/python -m bench.load $(OUT)
 
 # The published-URL contract: regenerate after adding pages or anchors, and commit the result.
 urls: html
-	$(BIN)/python scripts/published_urls.py $(OUT)/html > published-urls.txt
+	$(BIN)/python -m scripts.published_urls $(OUT)/html > published-urls.txt
 	@echo "Updated published-urls.txt: review the diff; a removed line needs a redirect instead"
 
 # Debian packages the tests use: Chromium (browser tests, the PDF edition), Java (the Nu Html

@@ -17,8 +17,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "deploy"))
-import nginx_local  # noqa: E402
+from deploy import nginx_local  # run as `python -m bench.load` from the root
 
 # A reader's mix: pages (with their entries and sources), the shared assets, the search index, the data.
 MIX = ["/", "/index.html", "/agreements.html", "/export-initiative.html", "/ecosystem.html",

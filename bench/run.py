@@ -25,8 +25,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from scripts.project_copy import copy_project  # noqa: E402
+from scripts.project_copy import copy_project  # run as `python -m bench.run` from the root
 CHROMIUM = "/usr/bin/chromium"
 PAGE_TYPES = {"home": "index.html", "content page": "notes-on-sources.html", "source text": "sources/market-report.html",
               "directory": "directory/organisations.html", "search": "search.html",

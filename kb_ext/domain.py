@@ -137,6 +137,14 @@ class KnowledgeBaseDomain(Domain):
             return None
         return builder.get_relative_uri(fromdocname, page) + "#" + anchor
 
+    def entry_title(self, anchor: str) -> str | None:
+        """An entry's title as readers see it (plain words: no Markdown), e.g. for a diagram's tooltip."""
+        for objtype in ENTRY_TYPES:
+            location = self.objects.get((objtype, anchor))
+            if location is not None:
+                return location.title
+        return None
+
     def paragraph_uri(self, builder: Any, fromdocname: str, text_id: str, paragraph: int | None = None) -> str | None:
         """The link from ``fromdocname`` to a source text's page, or to one of its paragraphs; or None."""
         page = self.source_pages.get(text_id)

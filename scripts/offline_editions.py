@@ -1,6 +1,6 @@
 """Pack the offline editions from a finished build: `make offline` runs this.
 
-    python scripts/offline_editions.py BUILD_DIR OUT_DIR
+    python -m scripts.offline_editions BUILD_DIR OUT_DIR
 
 BUILD_DIR holds ``html/`` (the site) and ``singlehtml/`` (the single-page edition). OUT_DIR gets the
 site as a zip, the single-page edition as a zip, and a PDF that Chromium prints from the single page.
@@ -17,9 +17,8 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from kb_ext.site.downloads import edition_name  # noqa: E402
+from kb_ext.site.downloads import edition_name  # run as `python -m scripts.offline_editions` from the root
 
 CHROMIUM = "/usr/bin/chromium"
 ZIP_EPOCH_MIN = 315532800  # 1980-01-01: a zip cannot store an earlier date

@@ -1,6 +1,6 @@
 """List every public URL and anchor of a built site, one per line: the published-URL contract.
 
-Usage: python scripts/published_urls.py _build/html > published-urls.txt   (or `make urls`)
+Usage: python -m scripts.published_urls _build/html > published-urls.txt   (or `make urls`)
 
 Public: every page, and every id in a page's article (sections, entries, measures, figures,
 events, source paragraphs, glossary terms, diagrams), except ids that Sphinx or our citation

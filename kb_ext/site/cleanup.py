@@ -9,7 +9,6 @@ icons).
 
 from __future__ import annotations
 
-import queue
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -26,22 +25,5 @@ def drop_template_leftovers(app: Sphinx, exception: Exception | None) -> None:
         sources.rmdir()
 
 
-def sort_sitemap(app: Sphinx, exception: Exception | None) -> None:
-    """sphinx-sitemap lists pages in the order the writers finished them, which varies under -j:
-    put them in name order first, so serial and parallel builds give the same sitemap.xml."""
-    links = getattr(app, "sitemap_links", None)
-    if exception is not None or links is None:
-        return
-    collected = []
-    while True:
-        try:
-            collected.append(links.get_nowait())
-        except queue.Empty:
-            break
-    for link in sorted(collected):
-        links.put(link)
-
-
 def setup(app: Sphinx) -> None:
     app.connect("build-finished", drop_template_leftovers)
-    app.connect("build-finished", sort_sitemap, priority=400)  # before sphinx-sitemap writes (500)

@@ -24,9 +24,10 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.errors import ConfigError
 
+from .patches import drop_theme_inline_scripts
+
 HEADERS_FILE = Path(__file__).resolve().parent.parent.parent / "deploy" / "security-headers.conf"
 META_IGNORED = ("frame-ancestors", "report-uri", "report-to", "sandbox")
-UNUSED_INLINE = ("DOCUMENTATION_OPTIONS.pagename", "DOCUMENTATION_OPTIONS.search_as_you_type")
 INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 
 
@@ -58,10 +59,7 @@ def meta_policy(extra_script_sources: tuple[str, ...] = (), path: Path = HEADERS
 
 def no_inline_scripts(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
                       doctree: Any) -> None:
-    scripts = context.get("script_files")
-    if isinstance(scripts, list):
-        scripts[:] = [s for s in scripts
-                      if s.filename or not str(s.attributes.get("body", "")).lstrip().startswith(UNUSED_INLINE)]
+    drop_theme_inline_scripts(context)  # a patch of the theme: kb_ext/site/patches.py
     context["kb_csp"] = meta_policy(path=Path(app.confdir, app.config.kb_security_headers))
 
 

@@ -16,17 +16,14 @@ from sphinx.application import Sphinx
 from sphinx.errors import SphinxError
 from sphinxcontrib import mermaid as mermaid_plugin
 
+from .patches import drop_mermaid_plugin_script
+
 VENDOR_DIR = Path(__file__).resolve().parent.parent.parent / ".vendor" / "static"
 MERMAID_FILE = "vendor/mermaid.min.js"
 
 
 class MissingVendorFile(SphinxError):
     category = "Missing vendored asset"
-
-
-def drop_plugin_script(app: Sphinx) -> None:
-    listeners = app.events.listeners["html-page-context"]
-    listeners[:] = [listener for listener in listeners if listener.handler is not mermaid_plugin.install_js]
 
 
 def check_vendor(app: Sphinx) -> None:
@@ -47,6 +44,6 @@ def add_diagram_scripts(app: Sphinx, pagename: str, templatename: str, context: 
 
 def setup(app: Sphinx) -> None:
     app.setup_extension("sphinxcontrib.mermaid")
-    drop_plugin_script(app)
+    drop_mermaid_plugin_script(app)
     app.connect("builder-inited", check_vendor)
     app.connect("html-page-context", add_diagram_scripts)

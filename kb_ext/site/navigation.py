@@ -2,17 +2,19 @@
 
 pydata-sphinx-theme wraps each sidebar entry with children in ``<details>``, whose ``<summary>``
 holds only a decorative chevron: an unnamed button (axe ``summary-name``). The theme builds that
-HTML in its ``generate_toctree_html`` template function, so we wrap the function and give every
-such summary an accessible name from the entry it opens.
+HTML in its ``generate_toctree_html`` template function; the wrapping of that function is a patch
+(:func:`kb_ext.site.patches.wrap_theme_toctree`), and here we give every such summary an accessible
+name from the entry it opens.
 """
 
 from __future__ import annotations
 
-from functools import wraps
 from typing import Any
 
 from bs4 import BeautifulSoup
 from sphinx.application import Sphinx
+
+from .patches import wrap_theme_toctree
 
 
 def name_toggles(soup: BeautifulSoup) -> None:
@@ -26,19 +28,7 @@ def name_toggles(soup: BeautifulSoup) -> None:
 
 
 def wrap_toctree(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
-    generate = context.get("generate_toctree_html")
-    if generate is None or getattr(generate, "kb_named", False):
-        return
-
-    @wraps(generate)
-    def generate_named(*args: Any, **kwargs: Any) -> Any:
-        html = generate(*args, **kwargs)
-        if isinstance(html, BeautifulSoup):
-            name_toggles(html)
-        return html
-
-    generate_named.kb_named = True  # type: ignore[attr-defined]
-    context["generate_toctree_html"] = generate_named
+    wrap_theme_toctree(context, name_toggles)
 
 
 def setup(app: Sphinx) -> None:

@@ -93,17 +93,7 @@ def repoint_theme_contents(app: Sphinx, pagename: str, templatename: str, contex
         context["toc"] = TOC_HREF.sub(lambda m: 'href="' + in_page(m[1], anchors) + '"', context["toc"])
 
 
-def without_search_or_index(app: Sphinx) -> None:
-    """One page has no search page or general index to link to: leave out their links and buttons."""
-    if app.builder.name != "singlehtml":
-        return
-    app.builder.search = False  # type: ignore[attr-defined]
-    app.config.html_use_index = False
-    app.builder.theme_options = {**app.builder.theme_options, "disable_search": True}  # type: ignore[attr-defined]
-
-
 def setup(app: Sphinx) -> None:
-    app.connect("builder-inited", without_search_or_index)
     app.connect("html-page-context", repoint_theme_contents)
     # After our other doctree-resolved handlers have written their links (default priority 500).
     app.connect("doctree-resolved", assemble_single_page, priority=900)

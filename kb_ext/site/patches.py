@@ -1,0 +1,121 @@
+"""Every change this project makes to a third-party internal, in one place, each with the version it targets.
+
+Each patch below reaches into something its package does not promise to keep (an event listener, a
+template function, a builder attribute, a private queue). When one of these packages is upgraded,
+this file is the list to re-check; :func:`check_versions` warns when an installed version differs
+from the one a patch was written against.
+"""
+
+from __future__ import annotations
+
+import queue
+from functools import wraps
+from importlib import metadata
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+# package -> the version the patches below were written and checked against
+TARGETS = {
+    "sphinx": "9.0.4",
+    "pydata-sphinx-theme": "0.20.0",
+    "sphinxcontrib-mermaid": "2.1.1",
+    "sphinx-sitemap": "2.9.0",
+}
+
+
+def installed(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def check_versions(app: Sphinx) -> None:
+    for package, target in TARGETS.items():
+        version = installed(package)
+        if target and version and version != target:
+            logger.info(f"kb_ext/site/patches.py targets {package} {target}; {version} is installed: re-check it")
+
+
+# -- sphinxcontrib-mermaid 2.1.1 ------------------------------------------------------------------------
+
+def drop_mermaid_plugin_script(app: Sphinx) -> None:
+    """sphinxcontrib-mermaid 2.1.1 adds an inline ES-module script (CDN import) to every page from its
+    ``install_js`` html-page-context listener; we load a local classic script instead
+    (kb_ext/site/mermaid_offline.py), so that listener is removed."""
+    from sphinxcontrib import mermaid as mermaid_plugin
+
+    listeners = app.events.listeners["html-page-context"]
+    listeners[:] = [listener for listener in listeners if listener.handler is not mermaid_plugin.install_js]
+
+
+# -- pydata-sphinx-theme 0.20.0 -------------------------------------------------------------------------
+
+def wrap_theme_toctree(context: dict[str, Any], change: Any) -> None:
+    """pydata-sphinx-theme 0.20.0 builds its sidebar in the ``generate_toctree_html`` template function
+    (returns a BeautifulSoup tree): wrap it so ``change(soup)`` edits what it returns."""
+    generate = context.get("generate_toctree_html")
+    if generate is None or getattr(generate, "kb_wrapped", False):
+        return
+
+    @wraps(generate)
+    def generate_changed(*args: Any, **kwargs: Any) -> Any:
+        html = generate(*args, **kwargs)
+        if not isinstance(html, str):
+            change(html)
+        return html
+
+    generate_changed.kb_wrapped = True  # type: ignore[attr-defined]
+    context["generate_toctree_html"] = generate_changed
+
+
+THEME_INLINE_SCRIPTS = ("DOCUMENTATION_OPTIONS.pagename", "DOCUMENTATION_OPTIONS.search_as_you_type")
+
+
+def drop_theme_inline_scripts(context: dict[str, Any]) -> None:
+    """pydata-sphinx-theme 0.20.0 adds two inline scripts to every page (``script_files`` entries
+    with a body) for its version switcher and search-as-you-type, which this site does not use."""
+    scripts = context.get("script_files")
+    if isinstance(scripts, list):
+        scripts[:] = [s for s in scripts
+                      if s.filename or not str(s.attributes.get("body", "")).lstrip().startswith(THEME_INLINE_SCRIPTS)]
+
+
+def single_page_without_search_or_index(app: Sphinx) -> None:
+    """Sphinx 9.0.4's singlehtml builder inherits html's search and general index, and
+    pydata-sphinx-theme 0.20.0 shows a search button: one page has neither page to link to."""
+    if app.builder.name != "singlehtml":
+        return
+    app.builder.search = False  # type: ignore[attr-defined]
+    app.config.html_use_index = False
+    theme = getattr(app.builder, "theme", None)
+    if theme is not None and "disable_search" in theme.get_options():
+        app.builder.theme_options = {**app.builder.theme_options, "disable_search": True}  # type: ignore[attr-defined]
+
+
+# -- sphinx-sitemap -------------------------------------------------------------------------------------
+
+def sort_sitemap(app: Sphinx, exception: Exception | None) -> None:
+    """sphinx-sitemap keeps pages in a queue (``app.sitemap_links``) in the order the writers finished,
+    which varies under -j: put them in name order before it writes (its build-finished is at 500)."""
+    links = getattr(app, "sitemap_links", None)
+    if exception is not None or links is None:
+        return
+    collected = []
+    while True:
+        try:
+            collected.append(links.get_nowait())
+        except queue.Empty:
+            break
+    for link in sorted(collected):
+        links.put(link)
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("builder-inited", check_versions)
+    app.connect("builder-inited", single_page_without_search_or_index)
+    app.connect("build-finished", sort_sitemap, priority=400)  # before sphinx-sitemap writes (500)
