@@ -30,13 +30,21 @@ README = """{title}
 
 Open index.html in this folder with any web browser.
 
-Everything works from disk with no network at all: every page, the navigation,
-search, light and dark mode, the diagrams, the glossary and the index.
+{promise}
 Nothing is fetched from the internet.
 
 Edition: {name}
 The knowledge base online: {base_url}
 """
+# What each edition has, and only that: the single page has no search page and no general index.
+PROMISES = {
+    "site": ("Everything works from disk with no network at all: every page, the navigation,\n"
+             "search, light and dark mode, the diagrams, the glossary and the index."),
+    "single-page": ("Every page of the site, in reading order, in one file that works from disk with\n"
+                    "no network: the navigation (to each part of the file), light and dark mode, the\n"
+                    "diagrams and the glossary. It has no search and no general index: use your\n"
+                    "browser's Find (Ctrl+F) instead."),
+}
 FOOTER = ('<div style="font-size:8px;width:100%;padding:0 12mm;color:#444;display:flex;'
           'justify-content:space-between"><span>Norway Health Export Knowledge Base</span>'
           '<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>')
@@ -87,12 +95,14 @@ def main(build: Path, out: Path) -> None:
     name = edition_name()
     base_url = os.environ.get("KB_BASE_URL", "https://norway-health-export.example/")
     out.mkdir(parents=True, exist_ok=True)
-    for edition, folder, title in ((name, build / "html", "Norway Health Export Knowledge Base, offline edition"),
-                                   (f"{name}-single-page", build / "singlehtml",
-                                    "Norway Health Export Knowledge Base, single-page edition")):
+    for edition, folder, title, promise in (
+            (name, build / "html", "Norway Health Export Knowledge Base, offline edition", PROMISES["site"]),
+            (f"{name}-single-page", build / "singlehtml", "Norway Health Export Knowledge Base, single-page edition",
+             PROMISES["single-page"])):
         if not (folder / "index.html").is_file():
             sys.exit(f"{folder / 'index.html'} is missing: build the site first (make offline does)")
-        readme = README.format(title=title, underline="=" * len(title), name=edition, base_url=base_url)
+        readme = README.format(title=title, underline="=" * len(title), name=edition, base_url=base_url,
+                               promise=promise)
         pack(folder, out / f"{edition}.zip", edition, readme)
     print_pdf(build / "singlehtml" / "index.html", out / f"{name}.pdf")
     print("Offline editions:")

@@ -249,3 +249,35 @@ def test_no_import_circle_in_the_core() -> None:
 
     for module in graph:
         visit(module, (module,))
+
+
+# -- the single-page edition ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def single_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("single")
+    command = [sys.executable, "-m", "sphinx", "-M", "singlehtml", str(ROOT / "docs"), str(out), "-c", str(ROOT),
+               "-W", "--keep-going", "-n", "-E"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out / "singlehtml" / "index.html"
+
+
+def test_single_page_has_the_site_title_navigation_and_landing_links(single_page: Path) -> None:
+    from bs4 import BeautifulSoup
+
+    html = single_page.read_text(encoding="utf-8")
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.select_one(".logo__title").get_text(strip=True) == "Norway Health Export Knowledge Base"
+    sections = soup.select("nav.bd-docs-nav ul.bd-sidenav")
+    assert len(sections) >= 3 and all(section.select("li a") for section in sections), "empty navigation section"
+    ids = [element["id"] for element in soup.select("[id]")]
+    assert len(ids) == len(set(ids)), "repeated ids"
+    broken = sorted({a["href"] for a in soup.select('a[href^="#"]') if len(a["href"]) > 1
+                     and a["href"][1:] not in set(ids)})
+    assert not broken, broken[:10]
+    assert not soup.select('a[href*="search.html"], a[href*="genindex.html"]'), "links to pages it does not have"
+    readme = subprocess.run([sys.executable, "-c", "from scripts.offline_editions import PROMISES; "
+                             "print(PROMISES['single-page'])"], capture_output=True, text=True, cwd=ROOT,
+                            check=True).stdout
+    assert "no search and no general index" in readme

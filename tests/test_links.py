@@ -17,8 +17,7 @@ from sphinx.util.inventory import InventoryFile
 
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "scripts"))
-from published_urls import published_urls  # noqa: E402
+from scripts.published_urls import published_urls
 
 CONFIG = runpy.run_path(str(ROOT / "conf.py"))
 BASE = CONFIG["html_baseurl"]

@@ -59,7 +59,7 @@ def wrap_theme_toctree(context: dict[str, Any], change: Any) -> None:
     """pydata-sphinx-theme 0.20.0 builds its sidebar in the ``generate_toctree_html`` template function
     (returns a BeautifulSoup tree): wrap it so ``change(soup)`` edits what it returns."""
     generate = context.get("generate_toctree_html")
-    if generate is None or getattr(generate, "kb_wrapped", False):
+    if generate is None or change in getattr(generate, "kb_changes", ()):
         return
 
     @wraps(generate)
@@ -69,8 +69,34 @@ def wrap_theme_toctree(context: dict[str, Any], change: Any) -> None:
             change(html)
         return html
 
-    generate_changed.kb_wrapped = True  # type: ignore[attr-defined]
+    generate_changed.kb_changes = (*getattr(generate, "kb_changes", ()), change)  # type: ignore[attr-defined]
     context["generate_toctree_html"] = generate_changed
+
+
+def single_page_sidebar(context: dict[str, Any], to_in_page: Any) -> None:
+    """pydata-sphinx-theme 0.20.0 drops every sidebar entry whose link has a ``#`` ("sub-headers on the
+    page"), which on a single page is every entry. On the single page, its ``generate_toctree_html``
+    gives Sphinx's own toctree instead, with the theme's list classes and every link pointed (by
+    ``to_in_page``) at the id it means within the page."""
+    from bs4 import BeautifulSoup
+
+    generate = context.get("generate_toctree_html")
+    toctree = context.get("toctree")
+    if generate is None or toctree is None:
+        return
+
+    @wraps(generate)
+    def in_page_sidebar(kind: str, startdepth: int = 1, show_nav_level: int = 1, **kwargs: Any) -> Any:
+        if kind != "sidebar":
+            return generate(kind, startdepth, show_nav_level, **kwargs)
+        soup = BeautifulSoup(toctree(**kwargs), "html.parser")
+        for ul in soup("ul", recursive=False):
+            ul.attrs["class"] = [*ul.attrs.get("class", []), "nav", "bd-sidenav"]
+        for link in soup.find_all("a", href=True):
+            link["href"] = to_in_page(link["href"])
+        return soup
+
+    context["generate_toctree_html"] = in_page_sidebar
 
 
 THEME_INLINE_SCRIPTS = ("DOCUMENTATION_OPTIONS.pagename", "DOCUMENTATION_OPTIONS.search_as_you_type")

@@ -14,13 +14,15 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from bs4 import BeautifulSoup
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinxcontrib.mermaid import mermaid
 
+from .patches import single_page_sidebar
+
 DOCUMENT_PREFIX = "#document-"
-TOC_HREF = re.compile(r'href="(#document-[^"]+)"')
 CLICK_HREF = re.compile(r'(click \S+ href ")([^"]+)(")')
 
 Anchors = dict[tuple[str, str], str]
@@ -87,13 +89,32 @@ def assemble_single_page(app: Sphinx, doctree: nodes.document, docname: str) -> 
 
 def repoint_theme_contents(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
                            doctree: nodes.document | None) -> None:
-    """The theme's contents lists (sidebar, print) come from Sphinx's toc, outside the tree."""
+    """The theme's title and contents lists (print, "on this page") come from Sphinx's toc, outside the
+    tree: the site's title (Sphinx's singlehtml gives none), and every contents link to the id it meant.
+    Before the themes' handlers (500, 501), which render the contents once and keep them."""
+    if app.builder.name != "singlehtml":
+        return
     anchors: Anchors = getattr(app.builder, "kb_anchors", {})
-    if app.builder.name == "singlehtml" and isinstance(context.get("toc"), str):
-        context["toc"] = TOC_HREF.sub(lambda m: 'href="' + in_page(m[1], anchors) + '"', context["toc"])
+    if context.get("docstitle") is None:
+        context["docstitle"] = app.config.html_title or app.config.project
+    if isinstance(context.get("toc"), str):
+        soup = BeautifulSoup(context["toc"], "html.parser")
+        for link in soup.find_all("a", href=True):
+            link["href"] = in_page(link["href"], anchors)
+        context["toc"] = str(soup)
+
+
+def repoint_theme_sidebar(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                          doctree: nodes.document | None) -> None:
+    """The sidebar's navigation, with links within the page (after the theme defined its functions)."""
+    if app.builder.name == "singlehtml":
+        anchors: Anchors = getattr(app.builder, "kb_anchors", {})
+        single_page_sidebar(context, lambda href: in_page(href, anchors))
 
 
 def setup(app: Sphinx) -> None:
-    app.connect("html-page-context", repoint_theme_contents)
+    app.connect("html-page-context", repoint_theme_contents, priority=450)
+    # Before the sidebar's accessible names (navigation.py, 600), after the theme put its functions (500).
+    app.connect("html-page-context", repoint_theme_sidebar, priority=550)
     # After our other doctree-resolved handlers have written their links (default priority 500).
     app.connect("doctree-resolved", assemble_single_page, priority=900)
