@@ -72,6 +72,7 @@ class KnowledgeBaseDomain(Domain):
         "registered": {},  # docname -> [Registration], in reading order: what the page says it holds
         "coverage_pages": {},  # docname -> True, for pages that summarise citation coverage
         "mentions": {},  # docname -> sorted entry anchors the page links to
+        "prose": {},  # docname -> {Markdown of a data field: (words as parts, cited (text, paragraph))}
         # Decided from "registered" (first page in name order wins), see check_consistency:
         "objects": {},  # (objtype, name) -> Location
         "entries": {},  # entry anchor -> docname
@@ -130,6 +131,21 @@ class KnowledgeBaseDomain(Domain):
         elif reg.objtype == "source":
             self.source_pages.setdefault(reg.name, docname)
 
+    def note_prose(self, docname: str, markdown: str, parts: list[Any], cited: list[tuple[str, int]]) -> None:
+        """What a data field's Markdown became on ``docname``: its words and the paragraphs it cites."""
+        self.data["prose"].setdefault(docname, {})[markdown] = (parts, cited)
+
+    def prose(self, markdown: str) -> tuple[str, list[tuple[str, int]]] | None:
+        """A data field's Markdown as shown (plain words, ``{ref}`` as the label's title) and its
+        citations; None if no page shows it."""
+        for docname in sorted(self.data["prose"]):
+            if markdown in self.data["prose"][docname]:
+                parts, cited = self.data["prose"][docname][markdown]
+                labels = self.env.domains.standard_domain.labels
+                words = "".join(p if isinstance(p, str) else labels.get(p[1], ("", "", p[1]))[2] for p in parts)
+                return " ".join(words.split()), list(cited)
+        return None
+
     def entry_uri(self, builder: Any, fromdocname: str, anchor: str) -> str | None:
         """The link from ``fromdocname`` to an entry (entity, figure, measure, event, theme), or None."""
         page = self.entry_pages.get(anchor)
@@ -156,7 +172,7 @@ class KnowledgeBaseDomain(Domain):
     # -- incremental and parallel builds -----------------------------------------------------------
 
     def clear_doc(self, docname: str) -> None:
-        for key in ("citations", "coverage_pages", "mentions", "registered"):
+        for key in ("citations", "coverage_pages", "mentions", "registered", "prose"):
             self.data[key].pop(docname, None)
         for key in ("source_pages", "entries"):
             for name, page in list(self.data[key].items()):
@@ -167,7 +183,7 @@ class KnowledgeBaseDomain(Domain):
                 del self.objects[key]
 
     def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
-        for key in ("citations", "coverage_pages", "mentions", "registered"):
+        for key in ("citations", "coverage_pages", "mentions", "registered", "prose"):
             for docname in docnames:
                 if docname in otherdata[key]:
                     self.data[key][docname] = otherdata[key][docname]

@@ -49,22 +49,39 @@ def directory_of(record: Record) -> str:
     return kind_of(record).name
 
 
-def plain_text(parsed: list[nodes.Node]) -> str:
-    """Parsed Markdown as the words a reader sees: references as their words, citation markers dropped."""
-    words = []
+COMPUTED_PREFIX = "**Computed by the editors:** "
+
+
+def prose_parts(parsed: list[nodes.Node]) -> tuple[list[str | tuple[str, str]], list[tuple[str, int]]]:
+    """Parsed Markdown as a reader sees it: its words (a ``{ref}`` without its own words stays
+    ``("ref", label)``, to be named once every page is read), and the paragraphs it cites."""
+    parts: list[str | tuple[str, str]] = []
+    cited: list[tuple[str, int]] = []
+
+    def walk(node: nodes.Node) -> None:
+        if isinstance(node, citation_marker):
+            cited.extend((node["text_id"], number) for number in node["paragraphs"])
+            return
+        if isinstance(node, nodes.problematic):
+            return
+        if isinstance(node, addnodes.pending_xref) and node.get("refdomain") == "std" and not node.get("refexplicit"):
+            parts.append(("ref", node["reftarget"]))
+            return
+        if isinstance(node, nodes.Text):
+            parts.append(node.astext())
+            return
+        for child in node.children:
+            walk(child)
+
     for top in parsed:
-        for text in top.findall(nodes.Text):
-            if not any(isinstance(a, (citation_marker, nodes.problematic)) for a in _ancestors(text)):
-                words.append(text.astext())
-    return " ".join("".join(words).split())
+        walk(top)
+    return parts, cited
 
 
-def _ancestors(node: nodes.Node) -> list[nodes.Node]:
-    found = []
-    while node.parent is not None:
-        node = node.parent
-        found.append(node)
-    return found
+def plain_text(parsed: list[nodes.Node]) -> str:
+    """Parsed Markdown as plain words: references as their words, citation markers dropped."""
+    parts, _ = prose_parts(parsed)
+    return " ".join("".join(p if isinstance(p, str) else p[1] for p in parts).split())
 
 
 def without_article(name: str) -> str:
@@ -152,6 +169,8 @@ class DataDirective(SphinxDirective):
         for top in parsed:  # so that warnings at resolve time (an unknown {ref} label) name the data file too
             for node in top.findall(nodes.Element):
                 node.source, node.line = record.path, line
+        # What the export says of this Markdown: the words and citations of the nodes, not the Markdown.
+        KnowledgeBaseDomain.of(self.env).note_prose(self.env.current_document.docname, text, *prose_parts(parsed))
         if len(parsed) == 1 and isinstance(parsed[0], nodes.paragraph):
             return list(parsed[0].children)
         return parsed
@@ -272,7 +291,7 @@ class KeyFiguresDirective(DataDirective):
             if figure.get("usd"):
                 value += nodes.Text(f" ({figure['usd']})")
             if "computed" in figure:
-                meaning.append(self.paragraph(figure, "computed", "**Computed by the editors:** " + figure["computed"],
+                meaning.append(self.paragraph(figure, "computed", COMPUTED_PREFIX + figure["computed"],
                                               classes=["kb-computed"]))
             source = nodes.paragraph()
             for cite in figure.get("cites", []):

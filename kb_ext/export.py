@@ -7,70 +7,31 @@ carries its canonical URL. Prose fields are given as plain text (roles resolved 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.util import logging
 
-from .citations import TARGET_RE, parse_paragraphs
-from .data import KnowledgeBaseData, Record
+from .data import Record
 from .domain import KnowledgeBaseDomain
-from .entities import MEASURES_TEXT, directory_of, display_name
+from .citations import parse_paragraphs
+from .entities import COMPUTED_PREFIX, MEASURES_TEXT
+from .kinds import display_name, kind_of
 from .state import kb_data, source_texts
 
+logger = logging.getLogger(__name__)
+
 SCHEMA_VERSION = "1.0.0"
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "data" / "schema" / "knowledge-base.schema.json"
 EXPORT_DIR = "_data"
-ROLE = re.compile(r"\{(?P<role>[a-z]+)\}`(?P<body>[^`]*)`")
 
 
-def plain(text: str, data: KnowledgeBaseData) -> str:
-    """Markdown from the data as plain text: citations dropped, references replaced by their words."""
-    entities = data.entities()
-
-    def words(match: re.Match[str]) -> str:
-        role, body = match["role"], match["body"]
-        explicit = re.match(r"^(.*?)\s*<([^<>]+)>$", body)
-        if role == "src":
-            return ""
-        if role == "ref":
-            return "the notes on the sources"
-        if explicit:
-            return explicit[1]
-        if role == "e":
-            return display_name(entities[body])
-        if role == "fig":
-            return data.figure(body)["value"]
-        if role == "measure":
-            return f"measure {body}"
-        return body
-
-    text = ROLE.sub(words, text)
-    text = re.sub(r"\[([^\]]+)\]\{[^}]*\}", r"\1", text)  # [words]{.class}
-    text = re.sub(r"\s*,\s*\)", ")", text)  # "(figures, {src}…)" without the citation
-    return " ".join(text.replace("**", "").split())
+def cited(pairs: list[tuple[str, int]]) -> list[dict[str, Any]]:
+    return [{"source": text_id, "paragraph": paragraph} for text_id, paragraph in pairs]
 
 
-def citation_list(value: str) -> list[dict[str, Any]]:
-    match = TARGET_RE.match(value)
-    return [{"source": match["text"], "paragraph": n} for n in parse_paragraphs(match["paras"])] if match else []
-
-
-def cites_in(text: str, data: KnowledgeBaseData) -> list[dict[str, Any]]:
-    """The paragraphs a piece of Markdown cites: its {src} roles, and the first citation of each {fig}."""
-    found = []
-    for match in ROLE.finditer(text):
-        target = re.sub(r"^.*<([^<>]+)>$", r"\1", match["body"])
-        if match["role"] == "src":
-            found.extend(citation_list(target))
-        elif match["role"] == "fig" and data.figure(target).get("cites"):
-            found.extend(citation_list(data.figure(target)["cites"][0]["cite"]))
-    return found
-
-
-def export(app: Sphinx, exception: Exception | None) -> None:
+def export(app: Sphinx, exception: BaseException | None) -> None:  # noqa: C901 (one record shape per kind)
     # The single-page edition ships the same export (URLs of the published site), so its links resolve.
     if exception is not None or app.builder.name not in {"html", "singlehtml"}:
         return
@@ -86,15 +47,34 @@ def export(app: Sphinx, exception: Exception | None) -> None:
     def entry_url(anchor: str) -> str:
         return url(domain.entry_pages[anchor], anchor)
 
+    def shown(markdown: str) -> tuple[str, list[tuple[str, int]]]:
+        """A Markdown field as the pages show it: from the parsed nodes the domain kept, never re-parsed."""
+        found = domain.prose(markdown)
+        if found is None:
+            logger.warning(f"no page shows {markdown[:60]!r}: left out of the export", type="kb", subtype="export")
+            return "", []
+        return found
+
+    def plain(markdown: str) -> str:
+        return shown(markdown)[0]
+
+    def cites_in(markdown: str) -> list[dict[str, Any]]:
+        return cited(shown(markdown)[1])
+
+    def citation_list(target: str) -> list[dict[str, Any]]:
+        """A data field's citation (``text#p3`` or ``text#p3-5``), as the domain's citation records read it."""
+        text_id, _, spec = target.partition("#")
+        return cited([(text_id, n) for n in parse_paragraphs(spec)])
+
     def names(record: Record) -> list[dict[str, Any]]:
         return [{"name": n["name"], **citation_list(n["cite"])[0]} for n in record["names"]]
 
     def facts(record: Record, key: str = "facts") -> list[dict[str, Any]]:
-        return [{"text": plain(f, data), "citations": cites_in(f, data)} for f in record.get(key, [])]
+        return [{"text": plain(f), "citations": cites_in(f)} for f in record.get(key, [])]
 
     organisations = [{
         "id": o["id"], "url": entry_url(o["id"]), "name": display_name(o), "names": names(o),
-        "kind": o["kind"], "country": o.get("country"), "directory": directory_of(o),
+        "kind": o["kind"], "country": o.get("country"), "directory": kind_of(o).name,
         "relations": [{"to": r["to"], "label": r["label"], "citations": citation_list(r["cite"])}
                       for r in o.get("relations", [])],
         "facts": facts(o),
@@ -106,15 +86,16 @@ def export(app: Sphinx, exception: Exception | None) -> None:
     } for p in data.people]
     figures = [{
         "id": f["id"], "url": entry_url(f["id"]), "value": f["value"], "usd": f.get("usd"),
-        "year": str(f["year"]) if "year" in f else None, "meaning": plain(f["meaning"], data),
-        "computed": plain(f["computed"], data) if "computed" in f else None,
+        "year": str(f["year"]) if "year" in f else None, "meaning": plain(f["meaning"]),
+        "computed": plain(COMPUTED_PREFIX + f["computed"]).removeprefix("Computed by the editors: ")
+        if "computed" in f else None,
         "nok_billion": f.get("nok_billion"),
         "citations": [{**citation_list(c["cite"])[0], "quote": c["quote"]} for c in f.get("cites", [])],
     } for f in data.figures]
     events = [{
         "id": e["id"], "url": entry_url(e["id"]), "when": e["when"], "sort": e["sort"], "title": e["title"],
-        "description": " ".join(plain(b, data) for b in e["body"]),
-        "citations": [c for b in e["body"] for c in cites_in(b, data)],
+        "description": " ".join(plain(b) for b in e["body"]),
+        "citations": [c for b in e["body"] for c in cites_in(b)],
     } for e in sorted(data.events, key=lambda e: e["sort"])]
     launch = texts.get(MEASURES_TEXT)
     measures = [] if launch is None else [{
@@ -139,7 +120,7 @@ def export(app: Sphinx, exception: Exception | None) -> None:
     out = Path(app.outdir, EXPORT_DIR)
     out.mkdir(exist_ok=True)
     (out / "knowledge-base.json").write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    shutil.copyfile(SCHEMA_FILE, out / "knowledge-base.schema.json")
+    shutil.copyfile(Path(app.confdir, app.config.kb_schema), out / "knowledge-base.schema.json")
 
 
 def setup(app: Sphinx) -> None:
