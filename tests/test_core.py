@@ -131,8 +131,8 @@ def test_inventory_keeps_every_published_label_and_names_no_missing_page(built_s
         assert labels[name].uri == item.uri, f"{name}: the std label and the kb object disagree"
 
 
-CODE = re.compile(r"<code[ >].*?</code>|<pre(?! class=\"mermaid).*?</pre>", re.S)  # markup shown as code: meant
-MERMAID = re.compile(r'<pre class="mermaid.*?</pre>', re.S)
+CODE = re.compile(r'<code[ >].*?</code>|<pre(?![^>]*class="mermaid).*?</pre>', re.S)  # markup shown as code: meant
+MERMAID = re.compile(r'<pre[^>]*class="mermaid.*?</pre>', re.S)
 
 
 def raw_markup(built_site: Path, *, diagrams: bool) -> list[str]:
