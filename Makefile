@@ -98,9 +98,12 @@ test-deps: $(VENV)/.test-deps vendor $(AXE_JS) $(VNU_JAR) system-deps
 test: test-deps
 	$(BIN)/python -m pytest
 
+# Live preview: sphinx-autobuild rebuilds on every edit (pages, data, texts, theme, the extension) and
+# reloads the browser. Loopback only; Ctrl+C stops it.
 serve: deps vendor
-	$(BIN)/python -m http.server --directory $(OUT)/html --bind 127.0.0.1 8000 & \
-	  echo "Serving on http://127.0.0.1:8000/ (rebuild with make html; Ctrl+C to stop)"; wait
+	$(BIN)/sphinx-autobuild docs $(OUT)/serve -d $(OUT)/serve-doctrees -c . --host 127.0.0.1 --port 8000 \
+	  --watch data --watch source_texts --watch theme --watch kb_ext --watch deploy \
+	  --re-ignore '(^|/)_build/' $(SPHINXOPTS)
 
 clean:
 	rm -rf $(OUT)
