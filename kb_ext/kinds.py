@@ -52,8 +52,12 @@ def kind_of(record: Record) -> EntityKind:
 
 
 def entities(data: KnowledgeBaseData) -> dict[str, Record]:
-    """Everything a ``{e}`` reference may name, by id, over every kind."""
-    return {r["id"]: r for data_file in ENTITY_FILES for r in records_of_file(data, data_file)}
+    """Everything a ``{e}`` reference may name, by id, over every kind (worked out once per load)."""
+    cached: dict[str, Record] | None = data.__dict__.get("_kb_entities")
+    if cached is None:
+        cached = data.__dict__["_kb_entities"] = {
+            r["id"]: r for data_file in ENTITY_FILES for r in records_of_file(data, data_file)}
+    return cached
 
 
 def display_name(record: Record | dict[str, Any]) -> str:

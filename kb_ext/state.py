@@ -63,20 +63,23 @@ def outdated_on_input_change(
     return [] if first_build else sorted(env.found_docs)
 
 
+def note_inputs(env: BuildEnvironment, paths: list[Path]) -> None:
+    docname = env.current_document.docname
+    noted = env.dependencies.get(docname, set())
+    for path in paths:
+        if path not in noted:
+            env.note_dependency(path)
+
+
 def note_texts(env: BuildEnvironment, *text_ids: str) -> None:
     """The current page shows (or quotes) these source texts: it depends on them and on the catalogue."""
     catalogue = env.kb_inputs["catalogue"]
-    env.note_dependency(str(catalogue))
-    for text_id in text_ids:
-        source = env.kb_sources.get(text_id)
-        if source is not None:
-            env.note_dependency(str(catalogue.parent / source.file))
+    note_inputs(env, [catalogue, *(catalogue.parent / env.kb_sources[t].file for t in text_ids if t in env.kb_sources)])
 
 
 def note_data(env: BuildEnvironment, *names: str) -> None:
     """The current page shows records of these data files (``data/<name>.yaml``)."""
-    for name in names:
-        env.note_dependency(str(env.kb_inputs["data"] / f"{name}.yaml"))
+    note_inputs(env, [env.kb_inputs["data"] / f"{name}.yaml" for name in names])
 
 
 def source_texts(env: BuildEnvironment) -> dict[str, SourceText]:
