@@ -215,6 +215,22 @@ def test_editing_an_input_rebuilds_exactly_the_pages_that_show_it(make_app: Call
     assert rebuilt_after(make_app, kb_project, edit) == expected
 
 
+def test_editing_a_static_file_rewrites_exactly_the_pages_linking_it(make_app: Callable[..., Any],
+                                                                     kb_project: Path) -> None:
+    (kb_project / "static").mkdir()
+    (kb_project / "static" / "all.css").write_text("p { margin: 0 }\n", encoding="utf-8")
+    (kb_project / "static" / "only.js").write_text("// one page\n", encoding="utf-8")
+    with (kb_project / "conf.py").open("a", encoding="utf-8") as conf:
+        conf.write('html_static_path = ["static"]\nhtml_css_files = ["all.css"]\n'
+                   "def setup(app):\n"
+                   "    app.connect('html-page-context', lambda app, page, *_: "
+                   "app.add_js_file('only.js') if page == 'cites' else None)\n")
+    # (and index.html, the toctree parent Sphinx re-writes with any updated page)
+    assert rebuilt_after(make_app, kb_project, append("static/only.js", "// changed\n")) == {"cites.html", "index.html"}
+    assert rebuilt_after(make_app, kb_project, append("static/all.css", "a { color: red }\n")) == {
+        "index.html", "source.html", "cites.html", "orgs.html", "figures.html"}
+
+
 def test_scripts_and_bench_import_the_package_without_path_hacks() -> None:
     for folder in ("scripts", "bench"):
         for path in (ROOT / folder).glob("*.py"):

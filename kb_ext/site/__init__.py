@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from sphinx.application import Sphinx
 
-from . import cleanup, downloads, hosting, mermaid_offline, navigation, patches, previews, single_page
+from . import assets, cleanup, downloads, hosting, mermaid_offline, navigation, patches, previews, single_page
 
 
 def setup(app: Sphinx) -> None:
     patches.setup(app)
+    assets.setup(app)
     mermaid_offline.setup(app)
     previews.setup(app)
     cleanup.setup(app)
