@@ -29,6 +29,8 @@ html_baseurl = os.environ.get("KB_BASE_URL", "https://norway-health-export.examp
 
 kb_catalogue = str(ROOT / "source_texts" / "catalogue.yaml")
 kb_data_dir = str(ROOT / "data")
+kb_security_headers = str(ROOT / "deploy" / "security-headers.conf")
+kb_schema = str(ROOT / "data" / "schema" / "knowledge-base.schema.json")
 
 source_suffix = {".md": "markdown"}
 root_doc = "index"
