@@ -21,13 +21,11 @@ from sphinx.util.docutils import ReferenceRole, SphinxDirective
 from sphinx.util.parsing import nested_parse_to_nodes
 
 from .citations import DATA_ORIGIN, make_citation
-from .data import KnowledgeBaseData, Record
+from .data import FILES, KnowledgeBaseData, Record
 from .domain import KnowledgeBaseDomain
-from .kinds import BY_NAME, KINDS, display_name, kind_of
+from .kinds import BY_NAME, ENTITY_FILES, KINDS, display_name, kind_of
 from .kinds import entities as all_entities
 from .nodes import citation_marker, entity_backlinks, kb_xref
-from .data import FILES
-from .kinds import ENTITY_FILES
 from .state import kb_data, note_data, note_texts, source_texts
 
 logger = logging.getLogger(__name__)

@@ -14,9 +14,9 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from .citations import parse_paragraphs
 from .data import Record
 from .domain import KnowledgeBaseDomain
-from .citations import parse_paragraphs
 from .entities import COMPUTED_PREFIX, MEASURES_TEXT
 from .kinds import display_name, kind_of
 from .state import kb_data, source_texts
