@@ -19,4 +19,4 @@ def setup(app: Sphinx) -> dict[str, Any]:
     export.setup(app)
     site.setup(app)
     app.connect("env-get-updated", domain.pages_with_changed_backlinks)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}
