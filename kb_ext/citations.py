@@ -160,7 +160,8 @@ class CitationMarkers(SphinxPostTransform):
                     link["reftitle"] = label + "".join(f": “{q}”" for q in marker["quotes"])
                     link.children = []
                     link += nodes.Text(number)
-                    link += nodes.inline("", f" (source: {label})", classes=[HIDDEN])
+                    # no-search: words for screen readers, kept out of the search index (Sphinx's class)
+                    link += nodes.inline("", f" (source: {label})", classes=[HIDDEN, "no-search"])
                     sup += link
                 else:  # unresolved: Sphinx has warned; the number stays, unlinked
                     sup += nodes.Text(number)
