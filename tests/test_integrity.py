@@ -1,0 +1,104 @@
+"""Bad input never yields a site that looks fine (issue 15).
+
+Citation grammar, data validated at load with the line at fault, the catalogue complete, data inert in
+every output, incremental builds equal to clean ones, and the atomic build: a failed `make html`
+leaves the last good site byte for byte and ends with a short list of problems, file and line each.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import ROOT, copy_project
+
+ROOTS = Path(__file__).parent / "roots"
+BUILD_SCRIPT = ROOT / "scripts" / "build.py"
+
+
+# ------------------------------------------------------------------------------------------------
+# The tiny project (tests/roots/kb), built in-process, strict.
+
+@pytest.fixture
+def kb_project(tmp_path: Path) -> Path:
+    project = tmp_path / "kb"
+    shutil.copytree(ROOTS / "kb", project)
+    return project
+
+
+def strict_build(project: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PYTHONHASHSEED": "0"}
+    return subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", str(project), str(out),
+                           "-d", str(out.parent / f"{out.name}-doctrees"), "-W", "--keep-going", "-n", "-E", "-q",
+                           *extra], capture_output=True, text=True, env=env, check=False)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line)
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str], location: str, message: str) -> None:
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    assert "Traceback" not in output and "Exception occurred" not in output, output[-3000:]
+    assert re.search(re.escape(location) + r":? .*" + re.escape(message), output), output[-3000:]
+
+
+# ------------------------------------------------------------------------------------------------
+# 4. Citation grammar, on pages.
+
+@pytest.mark.parametrize(
+    ("citation", "message"),
+    [
+        ("{src}`tiny#p3-1`", "range 'p3-1' is reversed"),
+        ("{src}`tiny#p2-2`", "range 'p2-2' is empty"),
+        ("{src}`tiny#p0`", "paragraphs are numbered from 1"),
+        ("{src}`tiny#p1,`", "is not of the form"),
+        ("{src}`tiny#1`", "is not of the form"),
+        ("{src}`Tiny#p1`", "is not of the form"),
+        ("{src}``", "role {src} has empty or unterminated content"),
+        ("{src}`w <tiny#p3>`", "is too short to be evidence"),
+        ("{src}`idget <tiny#p3>`", "only occurs inside longer words"),
+        ("{src}`third line³ has 42 <tiny#p1>`", "it occurs in tiny#p3: cite that paragraph"),
+        ("{src}`alert(“x”) <tiny#p2>`", "differs from the text only in apostrophe, quotation-mark or "
+                                       "dash style: the text has 'alert(\"x\")'"),
+    ],
+)
+def test_citation_grammar_refuses(kb_project: Path, tmp_path: Path, citation: str, message: str) -> None:
+    (kb_project / "cites.md").write_text(f"# Cites\n\nFine.{{src}}`tiny#p1`\n\nBroken claim.{citation}\n",
+                                         encoding="utf-8")
+    result = strict_build(kb_project, tmp_path / "out")
+    assert_clean_failure(result, f"{kb_project / 'cites.md'}:5", message)
+
+
+def test_citation_grammar_accepts_whole_words_and_ranges(kb_project: Path, tmp_path: Path) -> None:
+    (kb_project / "cites.md").write_text(
+        "# Cites\n\nA.{src}`tiny#p1-3`\n\nB.{src}`42 widgets <tiny#p3>`\n\nC.{src}`tiny#p1, p3`\n\n"
+        "D.{src}`The third line³ | widgets <tiny#p3>`\n", encoding="utf-8")
+    result = strict_build(kb_project, tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+
+
+def test_market_report_reversed_range_fails_in_the_real_grammar() -> None:
+    from kb_ext import grammar
+
+    with pytest.raises(grammar.CitationError, match="reversed"):
+        grammar.parse_target("market-report#p5-3")
+    assert grammar.parse_target("market-report#p3-5, p9") == ("market-report", [3, 4, 5, 9])
