@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -9,6 +10,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 from .catalogue import CatalogueError, SourceText, catalogue_digest, load_catalogue
+from .data import FILES as DATA_FILES
 from .data import DataError, KnowledgeBaseData, load_data
 
 logger = logging.getLogger(__name__)
@@ -26,10 +28,13 @@ def load_inputs(app: Sphinx) -> None:
     # Verified on every build, incremental ones included: a tampered text must never slip through.
     try:
         app.env.kb_sources = load_catalogue(catalogue_path(app))
-        app.env.kb_data = load_data(data_dir(app))
+        app.env.kb_data = load_data(data_dir(app), app.env.kb_sources, Path(app.srcdir), app.config.kb_data_required)
     except (CatalogueError, DataError) as error:
-        # An input error, not a crash: say what and where, and stop before anything is written.
-        logger.error(f"{error.category}: {error}")
+        # An input error, not a crash: say what and where (each problem, file and line), and stop before
+        # anything is written.
+        for problem in getattr(error, "problems", [str(error)]):
+            where, _, message = problem.partition(": ") if re.match(r"^\S+:\d+: ", problem) else ("", "", problem)
+            logger.error(f"{error.category}: {message}", location=where or None)
         raise SystemExit(2) from error
 
 
@@ -56,4 +61,6 @@ def setup(app: Sphinx) -> None:
     app.add_config_value("kb_catalogue", "source_texts/catalogue.yaml", "env", types=frozenset({str}))
     app.connect("builder-inited", load_inputs)
     app.add_config_value("kb_data_dir", "data", "env", types=frozenset({str}))
+    # The data files that must hold at least one record (all of them, unless a project says otherwise).
+    app.add_config_value("kb_data_required", list(DATA_FILES), "env", types=frozenset({list, tuple}))
     app.connect("env-get-outdated", outdated_on_input_change)

@@ -58,7 +58,7 @@ def assert_clean_failure(result: subprocess.CompletedProcess[str], location: str
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-3000:]
     assert "Traceback" not in output and "Exception occurred" not in output, output[-3000:]
-    assert re.search(re.escape(location) + r":? .*" + re.escape(message), output), output[-3000:]
+    assert re.search(re.escape(location) + r"(:\d+)?:? .*" + re.escape(message), output), output[-3000:]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -102,3 +102,74 @@ def test_market_report_reversed_range_fails_in_the_real_grammar() -> None:
     with pytest.raises(grammar.CitationError, match="reversed"):
         grammar.parse_target("market-report#p5-3")
     assert grammar.parse_target("market-report#p3-5, p9") == ("market-report", [3, 4, 5, 9])
+
+
+# ------------------------------------------------------------------------------------------------
+# 3. Data validated when loaded: every problem, at the line of the item at fault, no traceback.
+
+FACT = '    - "Makes widgets.{src}`42 widgets <tiny#p3>`"\n'
+
+
+@pytest.mark.parametrize(
+    ("new_text", "needle", "message"),
+    [
+        ("  kind: maker\n  kind: company\n", "kind: company", "duplicate key 'kind' (first at line 4)"),
+        ("  relatoins: []\n  kind: maker\n", "relatoins", "unknown key 'relatoins' (did you mean 'relations'?)"),
+        ("  kind: 42\n", "kind: 42", "'kind' is a number: expected plain text"),
+        ("  kind: maker\n  relations:\n    - {to: widget-works, label: '\"><img src=x onerror=alert(1)>', "
+         "cite: tiny#p3}\n", "onerror", "'relations.label' is '\"><img src=x onerror=alert(1)>': expected plain text without"),
+        ("  kind: maker\n  relations:\n    - {to: nobody-at-all, label: makes, cite: tiny#p3}\n", "nobody-at-all",
+         "unknown organisation id 'nobody-at-all'"),
+        ("  kind: maker\n  facts:\n    - \"Fine.{src}`tiny#p1`\"\n    - \"Made by {e}`nobody`.{src}`tiny#p1`\"\n",
+         "{e}`nobody`", "unknown entity id 'nobody'"),
+        ("  kind: maker\n  facts:\n    - \"Fine.{src}`tiny#p1`\"\n    - \"Reversed.{src}`tiny#p3-1`\"\n",
+         "p3-1", "range 'p3-1' is reversed"),
+        ("  kind: maker\n  facts:\n    - \"Fine.{src}`tiny#p1`\"\n    - \"Empty.{src}``\"\n",
+         "Empty.", "role {src} is empty"),
+        ("  kind: maker\n  facts:\n    - \"Fine.{src}`tiny#p1`\"\n    - \"See {fig}`no-such-figure`.\"\n",
+         "no-such-figure", "unknown figure id 'no-such-figure'"),
+        ("  kind: maker\n  facts:\n    - \"Fine.{src}`tiny#p1`\"\n    - \"See {measure}`3`.{src}`tiny#p1`\"\n",
+         "{measure}`3`", "there is no measure '3'"),
+        ("  kind: maker\n  facts:\n    - \"Fine.{src}`tiny#p1`\"\n    - \"See {ref}`no-such-label`.{src}`tiny#p1`\"\n",
+         "no-such-label", "unknown label 'no-such-label'"),
+        ("  kind: maker\n  facts:\n    - \"Fine.{src}`tiny#p1`\"\n    - \"Bold <b>claim</b>.{src}`tiny#p1`\"\n",
+         "<b>claim", "raw HTML in the data's Markdown"),
+        ("  kind: maker\n  facts:\n    - \"Fine.{src}`tiny#p1`\"\n    - \"No citation at all.\"\n",
+         "No citation", "needs at least one citation"),
+        ("  kind: maker\n  facts:\n    - \"Fine.{src}`tiny#p1`\"\n    - \"Other paragraph.{src}`42 widgets <tiny#p1>`\"\n",
+         "Other paragraph", "it occurs in tiny#p3"),
+    ],
+)
+def test_bad_data_is_refused_at_the_line_of_the_item(kb_project: Path, tmp_path: Path, new_text: str, needle: str,
+                                                     message: str) -> None:
+    data = kb_project / "data" / "organisations.yaml"
+    text = data.read_text(encoding="utf-8").replace(FACT, "").replace("  facts:\n", "")
+    data.write_text(text.replace("  kind: maker\n", new_text), encoding="utf-8")
+    result = strict_build(kb_project, tmp_path / "out")
+    assert_clean_failure(result, f"{data}:{line_of(data, needle)}", message)
+    assert not (tmp_path / "out" / "index.html").exists(), "stopped before any page is written"
+
+
+@pytest.mark.parametrize(("content", "message"), [("", "the file is empty"), ("[]\n", "no records"),
+                                                  ("- id: x\n  - y\n", "not valid YAML"),
+                                                  ("{id: x}\n", "the file holds a mapping: expected a list")])
+def test_empty_or_malformed_data_file_is_refused(kb_project: Path, tmp_path: Path, content: str, message: str) -> None:
+    data = kb_project / "data" / "organisations.yaml"
+    data.write_text(content, encoding="utf-8")
+    result = strict_build(kb_project, tmp_path / "out")
+    assert_clean_failure(result, str(data), message)
+
+
+def test_record_types_and_schema_describe_the_same_records() -> None:
+    import json
+    import typing
+
+    from kb_ext import data
+
+    schema = json.loads(data.SCHEMA_FILE.read_text(encoding="utf-8"))
+    for name, record_type in data.RECORD_TYPES.items():
+        definition = schema["$defs"][name]
+        hints = typing.get_type_hints(record_type)
+        assert set(hints) == set(definition["properties"]), name
+        assert set(record_type.__required_keys__) == set(definition["required"]), name
+    assert set(schema["properties"]) == set(data.FILES)
