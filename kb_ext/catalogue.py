@@ -65,6 +65,13 @@ def load_catalogue(catalogue_path: Path) -> dict[str, SourceText]:
         raise CatalogueError(f"{catalogue_path}: expected a non-empty list under 'texts'")
 
     texts: dict[str, SourceText] = {}
+    listed = {entry.get("file") for entry in entries if isinstance(entry, dict)}
+    for stray in sorted(catalogue_path.parent.glob("*.txt")):
+        if stray.name not in listed:
+            raise CatalogueError(
+                f"{stray}:1: source text is not in the catalogue ({catalogue_path.name}): every text the site may "
+                "cite needs an entry (id, file, sha256, ...); add one, or move the file out of the folder"
+            )
     for position, entry in enumerate(entries, start=1):
         where = f"{catalogue_path}: entry {position}"
         if not isinstance(entry, dict):

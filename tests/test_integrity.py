@@ -173,3 +173,13 @@ def test_record_types_and_schema_describe_the_same_records() -> None:
         assert set(hints) == set(definition["properties"]), name
         assert set(record_type.__required_keys__) == set(definition["required"]), name
     assert set(schema["properties"]) == set(data.FILES)
+
+
+# ------------------------------------------------------------------------------------------------
+# 5. Every text in source_texts/ is catalogued.
+
+def test_uncatalogued_source_text_is_an_error(kb_project: Path, tmp_path: Path) -> None:
+    stray = kb_project / "source_texts" / "sixth.txt"
+    stray.write_text("A text nobody catalogued.\n", encoding="utf-8")
+    result = strict_build(kb_project, tmp_path / "out")
+    assert_clean_failure(result, f"{stray}:1", "source text is not in the catalogue (catalogue.yaml)")
