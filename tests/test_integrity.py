@@ -183,3 +183,141 @@ def test_uncatalogued_source_text_is_an_error(kb_project: Path, tmp_path: Path) 
     stray.write_text("A text nobody catalogued.\n", encoding="utf-8")
     result = strict_build(kb_project, tmp_path / "out")
     assert_clean_failure(result, f"{stray}:1", "source text is not in the catalogue (catalogue.yaml)")
+
+
+# ------------------------------------------------------------------------------------------------
+# 1 and 8. The atomic build (scripts/build.py, what `make html` runs), ten faults each alone in a copy
+# of the project after a good build: a clear error at the file and line, no traceback, and the last
+# good _build/html unchanged byte for byte. One copy, one good build; each fault is undone after.
+
+def run_build(project: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PYTHONHASHSEED": "0"}
+    return subprocess.run([sys.executable, str(BUILD_SCRIPT), "--project", str(project)], capture_output=True,
+                          text=True, env=env, cwd=project, check=False)
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def good_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    project = copy_project(tmp_path_factory.mktemp("integrity") / "project")
+    result = run_build(project)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Build succeeded" in result.stdout
+    yield project
+
+
+def append(path: Path, text: str) -> int:
+    """Append a paragraph; the line number it starts at."""
+    before = path.read_text(encoding="utf-8").rstrip("\n") + "\n\n"
+    path.write_text(before + text + "\n", encoding="utf-8")
+    return before.count("\n") + 1
+
+
+def insert_after(path: Path, needle: str, text: str) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    index = next(i for i, line in enumerate(lines) if needle in line) + 1
+    lines.insert(index, text)
+    path.write_text("".join(lines), encoding="utf-8")
+    return index + 1
+
+
+def fault_paragraph_out_of_range(p: Path) -> tuple[str, int, str]:
+    return "docs/about.md", append(p / "docs/about.md", "A claim.{src}`market-report#p999`"), "paragraph 999 is out of range"
+
+
+def fault_reversed_range(p: Path) -> tuple[str, int, str]:
+    return "docs/about.md", append(p / "docs/about.md", "A claim.{src}`market-report#p5-3`"), "range 'p5-3' is reversed"
+
+
+def fault_empty_src(p: Path) -> tuple[str, int, str]:
+    return "docs/about.md", append(p / "docs/about.md", "A claim.{src}``"), "role {src} has empty or unterminated content"
+
+
+def fault_unknown_entity_in_fact(p: Path) -> tuple[str, int, str]:
+    line = insert_after(p / "data/organisations.yaml", "  facts:", '    - "Works with {e}`nobody-at-all`.{src}`cluster-cooperation#p6`"\n')
+    return "data/organisations.yaml", line, "unknown entity id 'nobody-at-all'"
+
+
+def fault_duplicate_key(p: Path) -> tuple[str, int, str]:
+    line = insert_after(p / "data/organisations.yaml", "  kind: health technology cluster", "  kind: company\n")
+    return "data/organisations.yaml", line, "duplicate key 'kind'"
+
+
+def fault_unknown_key(p: Path) -> tuple[str, int, str]:
+    line = insert_after(p / "data/organisations.yaml", "  kind: health technology cluster", "  relatoins: []\n")
+    return "data/organisations.yaml", line, "unknown key 'relatoins' (did you mean 'relations'?)"
+
+
+def fault_uncatalogued_text(p: Path) -> tuple[str, int, str]:
+    (p / "source_texts/sixth.txt").write_text("A sixth text.\n", encoding="utf-8")
+    return "source_texts/sixth.txt", 1, "source text is not in the catalogue"
+
+
+def fault_empty_figures_file(p: Path) -> tuple[str, int, str]:
+    (p / "data/figures.yaml").write_text("", encoding="utf-8")
+    return "data/figures.yaml", 1, "the file is empty"
+
+
+def fault_no_figures(p: Path) -> tuple[str, int, str]:
+    (p / "data/figures.yaml").write_text("[]\n", encoding="utf-8")
+    return "data/figures.yaml", 1, "no records"
+
+
+def fault_hostile_diagram_label(p: Path) -> tuple[str, int, str]:
+    path = p / "data/organisations.yaml"
+    edit(path, 'label: "leads the cooperation with"', """label: '"><img src=x onerror=alert(1)>'""")
+    return "data/organisations.yaml", line_of(path, "onerror"), "expected plain text without '<', '>'"
+
+
+FAULTS = [fault_paragraph_out_of_range, fault_reversed_range, fault_empty_src, fault_unknown_entity_in_fact,
+          fault_duplicate_key, fault_unknown_key, fault_uncatalogued_text, fault_empty_figures_file,
+          fault_no_figures, fault_hostile_diagram_label]
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=[f.__name__.removeprefix("fault_") for f in FAULTS])
+def test_fault_fails_cleanly_and_keeps_the_last_good_site(good_copy: Path, fault: Callable[[Path], tuple[str, int, str]]) -> None:
+    site = good_copy / "_build" / "html"
+    before = snapshot(site)
+    originals = {name: (good_copy / name).read_bytes() for name in ("docs/about.md", "data/organisations.yaml",
+                                                                    "data/figures.yaml")}
+    try:
+        file, line, message = fault(good_copy)
+        result = run_build(good_copy)
+    finally:
+        for name, content in originals.items():
+            (good_copy / name).write_bytes(content)
+        (good_copy / "source_texts/sixth.txt").unlink(missing_ok=True)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    assert "Traceback" not in output and "Exception occurred" not in output, output[-5000:]
+    summary = result.stderr[result.stderr.index("Build failed"):]
+    assert re.search(rf"^  {re.escape(file)}:{line}: .*{re.escape(message)}", summary, re.M), summary
+    assert snapshot(site) == before, "the last good site must stay byte for byte"
+    assert not list((good_copy / "_build").glob(".staging-*")), "no staging folder left behind"
+
+
+def test_changed_security_headers_simply_rebuild(good_copy: Path) -> None:
+    headers = good_copy / "deploy" / "security-headers.conf"
+    edit(headers, "object-src 'none';", "object-src 'none'; media-src 'self';")
+    result = run_build(good_copy)
+    assert result.returncode == 0, result.stderr[-3000:]
+    pages = list((good_copy / "_build" / "html").rglob("*.html"))
+    stale = [p.name for p in pages if "_static" not in p.parts and "media-src 'self'" not in p.read_text(encoding="utf-8")]
+    assert not stale, f"pages without the new policy: {stale[:5]}"
+
+
+def test_pages_that_no_longer_exist_disappear(good_copy: Path) -> None:
+    scratch = good_copy / "docs" / "scratch.md"
+    scratch.write_text("---\norphan: true\n---\n# Scratch\n\nA page for a while.\n", encoding="utf-8")
+    try:
+        assert run_build(good_copy).returncode == 0
+        assert (good_copy / "_build" / "html" / "scratch.html").is_file()
+    finally:
+        scratch.unlink()
+    result = run_build(good_copy)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert not (good_copy / "_build" / "html" / "scratch.html").exists()
