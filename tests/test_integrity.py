@@ -273,9 +273,14 @@ def fault_hostile_diagram_label(p: Path) -> tuple[str, int, str]:
     return "data/organisations.yaml", line_of(path, "onerror"), "expected plain text without '<', '>'"
 
 
+def fault_headers_without_policy(p: Path) -> tuple[str, int, str]:
+    edit(p / "deploy/security-headers.conf", "add_header Content-Security-Policy", "add_header Content-Security-Polic")
+    return "deploy/security-headers.conf", 1, "no line 'add_header Content-Security-Policy"
+
+
 FAULTS = [fault_paragraph_out_of_range, fault_reversed_range, fault_empty_src, fault_unknown_entity_in_fact,
           fault_duplicate_key, fault_unknown_key, fault_uncatalogued_text, fault_empty_figures_file,
-          fault_no_figures, fault_hostile_diagram_label]
+          fault_no_figures, fault_hostile_diagram_label, fault_headers_without_policy]
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.__name__.removeprefix("fault_") for f in FAULTS])
@@ -283,7 +288,7 @@ def test_fault_fails_cleanly_and_keeps_the_last_good_site(good_copy: Path, fault
     site = good_copy / "_build" / "html"
     before = snapshot(site)
     originals = {name: (good_copy / name).read_bytes() for name in ("docs/about.md", "data/organisations.yaml",
-                                                                    "data/figures.yaml")}
+                                                                    "data/figures.yaml", "deploy/security-headers.conf")}
     try:
         file, line, message = fault(good_copy)
         result = run_build(good_copy)
@@ -321,3 +326,71 @@ def test_pages_that_no_longer_exist_disappear(good_copy: Path) -> None:
     result = run_build(good_copy)
     assert result.returncode == 0, result.stderr[-3000:]
     assert not (good_copy / "_build" / "html" / "scratch.html").exists()
+
+
+# ------------------------------------------------------------------------------------------------
+# 7. Incremental equals clean, and -j 2 equals serial: every output file (but .buildinfo), compared
+# generically, so whatever a helper adds to the output (search index, diagrams, exports) is covered.
+
+def sphinx(project: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """Sphinx as `make html` runs it, without -E unless asked: the doctrees sit beside the output."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PYTHONHASHSEED": "0"}
+    return subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", str(project / "docs"), str(out / "html"),
+                           "-d", str(out / "doctrees"), "-c", str(project), "-W", "--keep-going", "-n", *extra],
+                          capture_output=True, text=True, env=env, cwd=project, check=False)
+
+
+def differences(first: Path, second: Path) -> list[str]:
+    one, two = snapshot(first), snapshot(second)
+    one.pop(".buildinfo", None)
+    two.pop(".buildinfo", None)
+    return sorted({*one, *two} - {name for name in one if one.get(name) == two.get(name)})
+
+
+@pytest.fixture(scope="module")
+def incremental_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("incremental")
+    project = copy_project(base / "project")
+    result = sphinx(project, base / "incremental")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return project
+
+
+def edit_page(p: Path) -> None:
+    append(p / "docs/about.md", "One more sentence, about nothing in particular.{src}`market-report#p1`")
+
+
+def edit_data(p: Path) -> None:
+    edit(p / "data/organisations.yaml", "Located in {e}`oslo-science-park`.", "Located in {e}`oslo-science-park`, Oslo.")
+
+
+def edit_catalogue(p: Path) -> None:
+    edit(p / "source_texts/catalogue.yaml", 'title: "Clusters joining forces for international success"',
+         'title: "Clusters joining forces for international success (edited)"')
+
+
+def edit_headers(p: Path) -> None:
+    edit(p / "deploy/security-headers.conf", "object-src 'none';", "object-src 'none'; media-src 'self';")
+
+
+EDITS = [edit_page, edit_data, edit_catalogue, edit_headers]
+
+
+@pytest.mark.parametrize("change", EDITS, ids=[e.__name__ for e in EDITS])
+def test_incremental_build_equals_clean_build(incremental_copy: Path, change: Callable[[Path], None]) -> None:
+    change(incremental_copy)
+    base = incremental_copy.parent
+    incremental = sphinx(incremental_copy, base / "incremental")
+    assert incremental.returncode == 0, incremental.stderr[-3000:]
+    clean = base / f"clean-{change.__name__}"
+    result = sphinx(incremental_copy, clean, "-E")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert differences(base / "incremental" / "html", clean / "html") == []
+
+
+def test_parallel_build_equals_serial_build(incremental_copy: Path) -> None:
+    base = incremental_copy.parent
+    serial = sphinx(incremental_copy, base / "serial", "-E")
+    parallel = sphinx(incremental_copy, base / "parallel", "-E", "-j", "2")
+    assert serial.returncode == 0 and parallel.returncode == 0, parallel.stderr[-3000:]
+    assert differences(base / "serial" / "html", base / "parallel" / "html") == []

@@ -17,12 +17,15 @@ import base64
 import hashlib
 import posixpath
 import re
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.errors import ConfigError
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 HEADERS_FILE = Path(__file__).resolve().parent.parent.parent / "deploy" / "security-headers.conf"
 META_IGNORED = ("frame-ancestors", "report-uri", "report-to", "sandbox")
@@ -30,17 +33,44 @@ UNUSED_INLINE = ("DOCUMENTATION_OPTIONS.pagename", "DOCUMENTATION_OPTIONS.search
 INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 
 
-@cache
-def header_policy() -> str:
-    match = re.search(r'add_header Content-Security-Policy "([^"]+)"', HEADERS_FILE.read_text(encoding="utf-8"))
+def header_policy(path: Path = HEADERS_FILE) -> str:
+    """The Content-Security-Policy of the headers file; ConfigError (with file and line) if it has none."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}:1: cannot read the security headers: {error}") from error
+    match = re.search(r'^\s*add_header Content-Security-Policy "([^"]+)"', text, re.M)
     if match is None:
-        raise ConfigError(f"{HEADERS_FILE}: no Content-Security-Policy line")
+        raise ConfigError(f"{path}:1: no line 'add_header Content-Security-Policy \"...\"': every page carries "
+                          "that policy as a <meta>, so the file must define it")
+    line = text.count("\n", 0, match.start(1)) + 1
+    if "script-src" not in match[1]:
+        raise ConfigError(f"{path}:{line}: the Content-Security-Policy has no script-src directive")
     return match[1]
 
 
-def meta_policy(extra_script_sources: tuple[str, ...] = ()) -> str:
+def read_policy(app: Sphinx) -> None:
+    """Read once per build (a changed file is read again by the next build, incremental ones included)."""
+    try:
+        app.kb_header_policy = header_policy()  # type: ignore[attr-defined]
+    except ConfigError as error:
+        where, _, message = str(error).partition(": ")
+        logger.error(f"Security headers error: {message}", location=where)
+        raise SystemExit(2) from error
+
+
+def rewrite_all_on_policy_change(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Every page carries the policy: when it changes, an incremental build writes every page again."""
+    policy = app.kb_header_policy  # type: ignore[attr-defined]
+    if getattr(env, "kb_header_policy", None) == policy:
+        return []
+    env.kb_header_policy = policy  # type: ignore[attr-defined]
+    return sorted(env.found_docs)
+
+
+def meta_policy(extra_script_sources: tuple[str, ...] = (), policy: str | None = None) -> str:
     directives = []
-    for directive in header_policy().split(";"):
+    for directive in (policy or header_policy()).split(";"):
         name = directive.split()[0] if directive.strip() else ""
         if not name or name in META_IGNORED:
             continue
@@ -56,7 +86,7 @@ def no_inline_scripts(app: Sphinx, pagename: str, templatename: str, context: di
     if isinstance(scripts, list):
         scripts[:] = [s for s in scripts
                       if s.filename or not str(s.attributes.get("body", "")).lstrip().startswith(UNUSED_INLINE)]
-    context["kb_csp"] = meta_policy()
+    context["kb_csp"] = meta_policy(policy=app.kb_header_policy)  # type: ignore[attr-defined]
 
 
 def redirect_target(source: str, target: str) -> str:
@@ -75,10 +105,14 @@ def pin_stubs_and_write_nginx_redirects(app: Sphinx, exception: Exception | None
     lines = ["# Written by the build (kb_ext/site/hosting.py) from conf.py `redirects`: moved pages as 301s.\n"]
     for source, target in sorted(redirects.items()):
         stub = Path(app.outdir, source + ".html")
+        if not stub.is_file():
+            logger.warning(f"redirect {source!r} -> {target!r}: no stub page was written for it "
+                           "(is {source!r} also a page?)", location="conf.py", type="kb", subtype="redirect")
+            continue
         html = stub.read_text(encoding="utf-8")
         hashes = tuple(f"'sha256-{base64.b64encode(hashlib.sha256(m.encode()).digest()).decode()}'"
                        for m in INLINE_SCRIPT.findall(html))
-        meta = f'<meta http-equiv="Content-Security-Policy" content="{meta_policy(hashes)}">\n'
+        meta = f'<meta http-equiv="Content-Security-Policy" content="{meta_policy(hashes, app.kb_header_policy)}">\n'
         if "Content-Security-Policy" not in html:
             stub.write_text(html.replace('<meta charset="utf-8">\n', '<meta charset="utf-8">\n' + meta, 1),
                             encoding="utf-8")
@@ -89,5 +123,7 @@ def pin_stubs_and_write_nginx_redirects(app: Sphinx, exception: Exception | None
 
 
 def setup(app: Sphinx) -> None:
+    app.connect("builder-inited", read_policy)
+    app.connect("env-get-updated", rewrite_all_on_policy_change)
     app.connect("html-page-context", no_inline_scripts, priority=900)
     app.connect("build-finished", pin_stubs_and_write_nginx_redirects)
