@@ -394,3 +394,134 @@ def test_parallel_build_equals_serial_build(incremental_copy: Path) -> None:
     parallel = sphinx(incremental_copy, base / "parallel", "-E", "-j", "2")
     assert serial.returncode == 0 and parallel.returncode == 0, parallel.stderr[-3000:]
     assert differences(base / "serial" / "html", base / "parallel" / "html") == []
+
+
+# ------------------------------------------------------------------------------------------------
+# 6. Data is inert in every output. The tiny project gets organisations whose names (quoted from the
+# text, as names must be) and relation label are hostile; the same project with harmless words is
+# the control. Every output file must have exactly the control's elements and attributes, the JSON
+# export and search index must carry the strings as data, and Chromium (no CSP) must run none of it.
+
+HOSTILE_NAMES = ('"><img src=x onerror=alert(1)>', "</script><script>alert(2)</script>")
+HARMLESS_NAMES = ("Harmless Maker One", "Harmless Maker Two")
+HOSTILE_LABEL = "\"' onmouseover=alert(3) x=\" javascript:alert(4) {{7*7}} ]] &amp; &lt;"
+HARMLESS_LABEL = "supplies parts to the other maker"
+
+
+def inert_project(base: Path, names: tuple[str, str], label: str) -> Path:
+    project = base / "kb"
+    shutil.copytree(ROOTS / "kb", project)
+    text = project / "source_texts" / "tiny.txt"
+    text.write_bytes(text.read_bytes() + f"Makers named {names[0]} and {names[1]} say hello.\n".encode())
+    catalogue = project / "source_texts" / "catalogue.yaml"
+    old_sha = yaml.safe_load(catalogue.read_text(encoding="utf-8"))["texts"][0]["sha256"]
+    edit(catalogue, old_sha, hashlib.sha256(text.read_bytes()).hexdigest())
+    orgs = project / "data" / "organisations.yaml"
+    records = yaml.safe_load(orgs.read_text(encoding="utf-8"))
+    for number, name in enumerate(names, start=1):
+        records.append({"id": f"maker-{number}", "names": [{"name": name, "cite": "tiny#p5"}], "kind": "maker",
+                        "kind_cite": "tiny#p5", "facts": [f"Says hello to {{e}}`widget-works`.{{src}}`hello <tiny#p5>`"]})
+    records[1]["relations"] = [{"to": "maker-2", "label": label, "cite": "tiny#p5"}]
+    orgs.write_text(yaml.safe_dump(records, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (project / "diagram.md").write_text("# Diagram\n\n```{kb-diagram} ecosystem\n```\n", encoding="utf-8")
+    edit(project / "index.md", "orgs\n", "orgs\ndiagram\n")
+    (project / "directory").mkdir()
+    with (project / "conf.py").open("a", encoding="utf-8") as conf:
+        conf.write(f'\nextensions += ["sphinxext.opengraph"]\nhtml_baseurl = "https://example.org/"\n'
+                   f'ogp_site_url = html_baseurl\nogp_image = "_static/share-card.png"\nhtml_static_path = [{str(ROOT / "theme" / "static")!r}]\n')
+    return project
+
+
+def structure(folder: Path) -> dict[str, list[str]]:
+    """Per HTML file: every element and attribute name, sorted (values are data, names are markup)."""
+    from bs4 import BeautifulSoup
+
+    shapes = {}
+    for page in sorted(folder.rglob("*.html")):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        shapes[page.relative_to(folder).as_posix()] = sorted(
+            [tag.name for tag in soup.find_all(True)] + [f"{tag.name}@{a}" for tag in soup.find_all(True) for a in tag.attrs])
+    return shapes
+
+
+@pytest.fixture(scope="module")
+def inert_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    outputs = {}
+    for kind, names, label in (("hostile", HOSTILE_NAMES, HOSTILE_LABEL), ("harmless", HARMLESS_NAMES, HARMLESS_LABEL)):
+        base = tmp_path_factory.mktemp(kind)
+        project = inert_project(base, names, label)
+        result = strict_build(project, base / "out")
+        assert result.returncode == 0, result.stderr[-3000:]
+        outputs[kind] = base / "out"
+    return outputs
+
+
+def test_hostile_data_adds_no_element_or_attribute_to_any_page(inert_builds: dict[str, Path]) -> None:
+    hostile, harmless = structure(inert_builds["hostile"]), structure(inert_builds["harmless"])
+    assert hostile.keys() == harmless.keys()
+    injected = {page: sorted(set(hostile[page]) ^ set(harmless[page])) for page in hostile if hostile[page] != harmless[page]}
+    assert not injected, injected
+    orgs = (inert_builds["hostile"] / "orgs.html").read_text(encoding="utf-8")
+    assert "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in orgs, "the name is shown, as text"
+
+
+def test_hostile_data_is_data_in_the_json_export_and_search_index(inert_builds: dict[str, Path]) -> None:
+    import json
+
+    export = json.loads((inert_builds["hostile"] / "_data" / "knowledge-base.json").read_text(encoding="utf-8"))
+    assert {o["name"] for o in export["organisations"]} >= set(HOSTILE_NAMES)
+    assert HOSTILE_LABEL in [r["label"] for o in export["organisations"] for r in o["relations"]]
+    index = (inert_builds["hostile"] / "searchindex.js").read_text(encoding="utf-8")
+    payload = json.loads(index[index.index("(") + 1:index.rindex(")")])
+    from kb_ext.grammar import STYLE
+
+    titles = {title.translate(STYLE) for title in payload["alltitles"]}  # Sphinx curls quotes in titles
+    assert set(HOSTILE_NAMES) <= titles, "names reach the index as strings, not markup"
+    # (searchindex.js is loaded with <script src>, never inlined, so a "</script>" in it ends nothing; were it
+    # inlined into a page, test_hostile_data_adds_no_element_or_attribute_to_any_page would see the new elements.)
+
+
+RENDERED_SHAPE = """() => [...document.querySelectorAll('*')].flatMap(e =>
+    [e.tagName.toLowerCase(), ...[...e.attributes].map(a => e.tagName.toLowerCase() + '@' + a.name.toLowerCase())])"""
+RISKY = ("script", "img", "iframe", "object", "embed", "a", "style", "link", "meta", "form", "input", "svg", "image")
+
+
+def test_hostile_data_runs_nothing_in_chromium(inert_builds: dict[str, Path], browser: Any) -> None:
+    """Rendered, scripts run and diagrams drawn, with the CSP removed: the pages hold the same kinds of
+    elements and attributes as the harmless control, and no script of the data runs."""
+    from collections import Counter
+
+    from conftest import DIAGRAMS_DRAWN
+
+    for site in inert_builds.values():
+        for page in site.rglob("*.html"):  # the CSP would stop an injected script: test without it
+            html = page.read_text(encoding="utf-8")
+            page.write_text(re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html), encoding="utf-8")
+    dialogs: list[str] = []
+    shapes: dict[str, dict[str, Counter[str]]] = {}
+    for kind, site in inert_builds.items():
+        context = browser.new_context()
+        try:
+            for name in ("orgs", "diagram", "cites", "index", "genindex", "search"):
+                tab = context.new_page()
+                tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+                tab.goto((site / f"{name}.html").as_uri(), wait_until="load")
+                tab.wait_for_function(DIAGRAMS_DRAWN, timeout=20000)
+                for box in tab.locator("svg text, svg foreignObject, svg g, .kb-entity").all()[:60]:
+                    box.dispatch_event("mouseover")
+                shapes.setdefault(name, {})[kind] = Counter(tab.evaluate(RENDERED_SHAPE))
+                tab.close()
+        finally:
+            context.close()
+    assert dialogs == [], f"data ran as script: {dialogs}"
+    injected = {}
+    for name, kinds in shapes.items():
+        hostile, harmless = kinds["hostile"], kinds["harmless"]
+        extra = sorted(set(hostile) - set(harmless))
+        risky = {tag: (hostile[tag], harmless[tag]) for tag in RISKY if hostile[tag] != harmless[tag]}
+        if extra or risky:
+            injected[name] = (extra, risky)
+    if set(injected) == {"diagram"} and "mermaid" in (inert_builds["hostile"] / "diagram.html").read_text(encoding="utf-8"):
+        pytest.xfail(f"mermaid (securityLevel 'loose', htmlLabels) turns a name into markup in the diagram: {injected}. "
+                     "The diagrams helper (issue 16) replaces mermaid by build-time SVG; then this must pass.")
+    assert not injected, injected
