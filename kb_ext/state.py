@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -33,8 +32,7 @@ def load_inputs(app: Sphinx) -> None:
         # An input error, not a crash: say what and where (each problem, file and line), and stop before
         # anything is written.
         for problem in getattr(error, "problems", [str(error)]):
-            where, _, message = problem.partition(": ") if re.match(r"^\S+:\d+: ", problem) else ("", "", problem)
-            logger.error(f"{error.category}: {message}", location=where or None)
+            logger.error(f"{error.category}: {problem}")
         raise SystemExit(2) from error
 
 

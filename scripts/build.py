@@ -70,7 +70,10 @@ def problems_in(lines: list[str], project: Path) -> list[str]:
         match = PROBLEM.match(line.rstrip())
         if match:
             where = relative(match["where"], project) + ": " if match["where"] else ""
-            message = re.sub(r"^(Knowledge base data error|Source text catalogue error): ", "", match["message"])
+            message = re.sub(r"^[A-Z][\w ]* error: ", "", match["message"])  # "Knowledge base data error: path:line: ..."
+            if not where and re.match(r"^\S+:\d+: ", message):
+                location, _, message = message.partition(": ")
+                where = relative(location, project) + ": "
             problems.append(f"{where}{message}")
     if any(marker in line for line in lines for marker in CRASH):
         problems.append("the build crashed: that is a bug in the build (kb_ext), not in your text; "

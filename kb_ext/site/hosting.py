@@ -54,8 +54,7 @@ def read_policy(app: Sphinx) -> None:
     try:
         app.kb_header_policy = header_policy()  # type: ignore[attr-defined]
     except ConfigError as error:
-        where, _, message = str(error).partition(": ")
-        logger.error(f"Security headers error: {message}", location=where)
+        logger.error(f"Security headers error: {error}")
         raise SystemExit(2) from error
 
 
