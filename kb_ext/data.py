@@ -142,6 +142,16 @@ class Record(dict):  # type: ignore[type-arg]
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
 
+    def line_for(self, key: str, value: Any = None) -> int:
+        """The line of ``value`` where it stands under ``key``: a fact's own line in a list of facts,
+        else the key's line."""
+        items = self.get(key)
+        if isinstance(items, list) and value is not None:
+            for index, item in enumerate(items):
+                if item is value or item == value:
+                    return self.item_line(key, index)
+        return self.line_of(key)
+
     def item_line(self, key: str, index: int) -> int:
         lines = self.item_lines.get(key, [])
         return lines[index] if index < len(lines) else self.line_of(key)

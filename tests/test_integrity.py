@@ -278,9 +278,17 @@ def fault_headers_without_policy(p: Path) -> tuple[str, int, str]:
     return "deploy/security-headers.conf", 1, "no line 'add_header Content-Security-Policy"
 
 
+def fault_entries_without_a_page(p: Path) -> tuple[str, int, str]:
+    """The key-figures table taken off its page: every {fig} loses its target, and the build-finished
+    handlers (export, redirects, sitemap) must not crash on the half-made site."""
+    edit(p / "docs/key-figures.md", "```{key-figures}\n```\n", "")
+    return ("data/events.yaml", line_of(p / "data/events.yaml", "{fig}`export-revenue-2021`"),
+            "'export-revenue-2021' has no entry on any page")
+
+
 FAULTS = [fault_paragraph_out_of_range, fault_reversed_range, fault_empty_src, fault_unknown_entity_in_fact,
           fault_duplicate_key, fault_unknown_key, fault_uncatalogued_text, fault_empty_figures_file,
-          fault_no_figures, fault_hostile_diagram_label, fault_headers_without_policy]
+          fault_no_figures, fault_hostile_diagram_label, fault_headers_without_policy, fault_entries_without_a_page]
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.__name__.removeprefix("fault_") for f in FAULTS])
@@ -288,7 +296,8 @@ def test_fault_fails_cleanly_and_keeps_the_last_good_site(good_copy: Path, fault
     site = good_copy / "_build" / "html"
     before = snapshot(site)
     originals = {name: (good_copy / name).read_bytes() for name in ("docs/about.md", "data/organisations.yaml",
-                                                                    "data/figures.yaml", "deploy/security-headers.conf")}
+                                                                    "data/figures.yaml", "deploy/security-headers.conf",
+                                                                    "docs/key-figures.md")}
     try:
         file, line, message = fault(good_copy)
         result = run_build(good_copy)

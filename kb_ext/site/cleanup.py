@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 SITEMAP_STATE = "kb-sitemap-links.pickle"  # in the doctrees folder, beside the environment
 INDEX_ENTRIES_STATE = "kb-search-index-entries.pickle"
@@ -32,6 +35,18 @@ def _save_state(app: Sphinx, name: str, state: Any) -> None:
     Path(app.doctreedir).mkdir(parents=True, exist_ok=True)
     with open(Path(app.doctreedir, name), "wb") as file:
         pickle.dump(state, file)
+
+
+def stop_a_failed_build(app: Sphinx, exception: Exception | None) -> None:
+    """With -W, a build whose pages already warned has failed: its output is incomplete (an entry
+    missing, a citation dropped), and the finishing steps (JSON export, redirects, sitemap) would work
+    on it and could only add a crash to the author's mistakes. Stop here, with the warnings as the
+    report; scripts/build.py then keeps the last good site."""
+    if exception is None and getattr(app, "_fail_on_warnings", False) and getattr(app, "_warncount", 0):
+        count = app._warncount  # noqa: SLF001
+        logger.info(f"build failed: {count} problem{'s' if count != 1 else ''} (warnings treated as errors); "
+                    "the finishing steps (export, sitemap, redirects) were skipped")
+        raise SystemExit(1)
 
 
 def drop_template_leftovers(app: Sphinx, exception: Exception | None) -> None:
@@ -89,6 +104,7 @@ def complete_search_index_entries(app: Sphinx) -> list[Any]:
 
 
 def setup(app: Sphinx) -> None:
+    app.connect("build-finished", stop_a_failed_build, priority=1)  # before every other finishing step
     app.connect("build-finished", drop_template_leftovers)
     app.connect("build-finished", sort_sitemap, priority=400)  # before sphinx-sitemap writes (500)
     app.connect("html-collect-pages", complete_search_index_entries)
