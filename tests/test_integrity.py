@@ -433,7 +433,10 @@ def inert_project(base: Path, names: tuple[str, str], label: str) -> Path:
     records[1]["relations"] = [{"to": "maker-2", "label": label, "cite": "tiny#p5"}]
     orgs.write_text(yaml.safe_dump(records, allow_unicode=True, sort_keys=False), encoding="utf-8")
     (project / "diagram.md").write_text("# Diagram\n\n```{kb-diagram} ecosystem\n```\n", encoding="utf-8")
-    edit(project / "index.md", "orgs\n", "orgs\ndiagram\n")
+    # A page whose lead sentence, hence its OpenGraph description, holds both names.
+    (project / "makers.md").write_text("# Makers\n\nThe makers {e}`maker-1` and {e}`maker-2` say hello to all of "
+                                       "you.{src}`hello <tiny#p5>`\n", encoding="utf-8")
+    edit(project / "index.md", "orgs\n", "orgs\ndiagram\nmakers\n")
     (project / "directory").mkdir()
     with (project / "conf.py").open("a", encoding="utf-8") as conf:
         conf.write(f'\nextensions += ["sphinxext.opengraph"]\nhtml_baseurl = "https://example.org/"\n'
@@ -472,6 +475,13 @@ def test_hostile_data_adds_no_element_or_attribute_to_any_page(inert_builds: dic
     assert not injected, injected
     orgs = (inert_builds["hostile"] / "orgs.html").read_text(encoding="utf-8")
     assert "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in orgs, "the name is shown, as text"
+    from bs4 import BeautifulSoup
+
+    from kb_ext.grammar import STYLE
+
+    makers = BeautifulSoup((inert_builds["hostile"] / "makers.html").read_text(encoding="utf-8"), "html.parser")
+    description = makers.find("meta", property="og:description")["content"].translate(STYLE)
+    assert all(name in description for name in HOSTILE_NAMES), description
 
 
 def test_hostile_data_is_data_in_the_json_export_and_search_index(inert_builds: dict[str, Path]) -> None:
@@ -511,7 +521,7 @@ def test_hostile_data_runs_nothing_in_chromium(inert_builds: dict[str, Path], br
     for kind, site in inert_builds.items():
         context = browser.new_context()
         try:
-            for name in ("orgs", "diagram", "cites", "index", "genindex", "search"):
+            for name in ("orgs", "makers", "diagram", "cites", "index", "genindex", "search"):
                 tab = context.new_page()
                 tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
                 tab.goto((site / f"{name}.html").as_uri(), wait_until="load")
