@@ -218,6 +218,9 @@ def _loader_for(path: str, problems: Problems) -> type[yaml.SafeLoader]:
     return LineLoader
 
 
+line_loader = _loader_for  # also reads the source catalogue (kb_ext/catalogue.py)
+
+
 def _schema() -> dict[str, Any]:
     return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 

@@ -81,8 +81,21 @@ def problems_in(lines: list[str], project: Path) -> list[str]:
     return list(dict.fromkeys(problems))
 
 
+def remove_leftovers(out: Path) -> None:
+    """Staging or old folders of builds that were killed (their process is gone)."""
+    for leftover in [*out.glob(".staging-*"), *out.glob(".old-*")]:
+        pid = leftover.name.rsplit("-", 1)[-1]
+        try:
+            os.kill(int(pid), 0)
+        except (ValueError, ProcessLookupError):
+            shutil.rmtree(leftover, ignore_errors=True)
+        except PermissionError:
+            pass
+
+
 def build(project: Path, out: Path, builder: str, extra: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(out)
     staging = out / f".staging-{builder}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     command = [sys.executable, "-m", "sphinx", "-b", builder, str(project / "docs"), str(staging / builder),
@@ -102,6 +115,9 @@ def build(project: Path, out: Path, builder: str, extra: list[str]) -> int:
                 publish(staging / "nginx", out / "nginx")
             print(f"Build succeeded: {out / builder} replaced by the new build.")
             return 0
+    except KeyboardInterrupt:
+        print(f"\nInterrupted: {out / builder} was left as it was.", file=sys.stderr)
+        return 130
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     count = len(problems) or 1

@@ -185,6 +185,19 @@ def test_uncatalogued_source_text_is_an_error(kb_project: Path, tmp_path: Path) 
     assert_clean_failure(result, f"{stray}:1", "source text is not in the catalogue (catalogue.yaml)")
 
 
+@pytest.mark.parametrize(("old", "new", "needle", "message"), [
+    ("    title_editorial: true\n", "    title_editorial: true\n    title: Another title\n", "Another title",
+     "duplicate key 'title'"),
+    ("    author: null\n", "    author: null\n    autor: someone\n", "autor", "unknown key 'autor'"),
+])
+def test_catalogue_entry_errors_name_their_line(kb_project: Path, tmp_path: Path, old: str, new: str, needle: str,
+                                                message: str) -> None:
+    catalogue = kb_project / "source_texts" / "catalogue.yaml"
+    edit(catalogue, old, new)
+    result = strict_build(kb_project, tmp_path / "out")
+    assert_clean_failure(result, f"{catalogue}:{line_of(catalogue, needle)}", message)
+
+
 # ------------------------------------------------------------------------------------------------
 # 1 and 8. The atomic build (scripts/build.py, what `make html` runs), ten faults each alone in a copy
 # of the project after a good build: a clear error at the file and line, no traceback, and the last
