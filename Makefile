@@ -59,16 +59,18 @@ $(VNU_JAR): vendor.sha256
 
 vendor: $(MERMAID_JS)
 
+# Atomic (scripts/build.py): Sphinx builds into a fresh folder, which replaces $(OUT)/html only if the
+# strict build ($(STRICT)) succeeds; a failed build leaves the last good site as it was and lists the problems.
 html: deps vendor
-	$(BIN)/sphinx-build -M html docs $(OUT) -c . $(STRICT) $(SPHINXOPTS)
+	$(BIN)/python scripts/build.py --out $(OUT) $(SPHINXOPTS)
 	@echo "Open $(CURDIR)/$(OUT)/html/index.html"
 
 # The offline editions, in $(OUT)/offline: the site as a zip, the single-page edition as a zip, and
 # a PDF printed by Chromium (through Playwright, hence the test packages) from the single page.
 offline: html $(VENV)/.test-deps
 	@bash scripts/debian-packages.sh chromium=chromium
-	rm -rf $(OUT)/singlehtml $(OUT)/offline
-	$(BIN)/sphinx-build -M singlehtml docs $(OUT) -c . $(STRICT) $(SPHINXOPTS)
+	$(BIN)/python scripts/build.py --out $(OUT) --builder singlehtml $(SPHINXOPTS)
+	rm -rf $(OUT)/offline
 	$(BIN)/python -m scripts.offline_editions $(OUT) $(OUT)/offline
 
 # The benchmark (bench/run.py): build times and page weights, medians of BENCH_RUNS runs (default 5),

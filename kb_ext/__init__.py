@@ -6,13 +6,14 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import citations, diagrams, domain, entities, export, site, sources, state
+from . import citations, diagrams, domain, entities, export, grammar, site, sources, state
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_domain(domain.KnowledgeBaseDomain)
     state.setup(app)
     citations.setup(app)
+    grammar.setup(app)  # integrity: roles MyST left as text
     sources.setup(app)
     entities.setup(app)
     diagrams.setup(app)

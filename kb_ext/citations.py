@@ -19,6 +19,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import ReferenceRole
 
+from . import grammar
 from .catalogue import SourceText
 from .domain import KnowledgeBaseDomain
 from .nodes import citation_marker, kb_xref, paragraph_name, references_list
@@ -65,25 +66,11 @@ def make_citation(env: Any, target: str, quotes: list[str], location: Any) -> ci
     def fail(message: str) -> None:
         logger.warning(message, location=location, type="kb", subtype="citation")
 
-    match = TARGET_RE.match(target.strip())
-    if not match:
-        return fail(f"citation {target!r} is not of the form 'text-id#p12' (or '#p12,p14', '#p12-14')")
-    texts = source_texts(env)
-    text_id = match["text"]
-    if text_id not in texts:
-        return fail(f"citation names unknown source text {text_id!r} (known: {', '.join(sorted(texts))})")
-    source = texts[text_id]
-    paragraphs = parse_paragraphs(match["paras"])
-    out_of_range = [n for n in paragraphs if not 1 <= n <= len(source.paragraphs)]
-    if out_of_range:
-        return fail(f"citation {target!r}: paragraph {out_of_range[0]} is out of range "
-                    f"({text_id} has paragraphs 1-{len(source.paragraphs)})")
-    quotes = [normalise_space(q) for q in quotes]
-    cited_text = [normalise_space(source.paragraph(n).text) for n in paragraphs]
-    for quote in quotes:
-        if not any(quote in text for text in cited_text):
-            return fail(f"citation {target!r}: quote {quote!r} does not occur in the cited paragraph(s)")
-    return citation_marker("", text_id=text_id, paragraphs=paragraphs, quotes=quotes)
+    try:
+        checked = grammar.check_citation(source_texts(env), target, quotes)
+    except grammar.CitationError as error:
+        return fail(str(error))
+    return citation_marker("", text_id=checked.text_id, paragraphs=checked.paragraphs, quotes=checked.quotes)
 
 
 class SourceCitationRole(ReferenceRole):

@@ -157,7 +157,7 @@ class DataDirective(SphinxDirective):
 
     def markdown(self, record: Record, key: str, text: str) -> list[nodes.Node]:
         """Parse Markdown from the data, so warnings point at the YAML file and line it came from."""
-        line = record.line_of(key)
+        line = record.line_for(key, text)  # a fact's own line, not its list's key
         token = DATA_ORIGIN.set(f"{record.path}:{line}")
         try:
             parsed = nested_parse_to_nodes(self.state, text, source=record.path, offset=line - 1,

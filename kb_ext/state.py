@@ -16,6 +16,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 from .catalogue import CatalogueError, SourceText, load_catalogue
+from .data import FILES as DATA_FILES
 from .data import DataError, KnowledgeBaseData, load_data
 
 logger = logging.getLogger(__name__)
@@ -42,10 +43,12 @@ def load_inputs(app: Sphinx) -> None:
     app.env.kb_inputs = {"catalogue": catalogue_path(app).resolve(), "data": data_dir(app).resolve()}
     try:
         app.env.kb_sources = load_catalogue(catalogue_path(app))
-        app.env.kb_data = load_data(data_dir(app))
+        app.env.kb_data = load_data(data_dir(app), app.env.kb_sources, Path(app.srcdir), app.config.kb_data_required)
     except (CatalogueError, DataError) as error:
-        # An input error, not a crash: say what and where, and stop before anything is written.
-        logger.error(f"{error.category}: {error}")
+        # An input error, not a crash: say what and where (each problem, file and line), and stop before
+        # anything is written.
+        for problem in getattr(error, "problems", [str(error)]):
+            logger.error(f"{error.category}: {problem}")
         raise SystemExit(2) from error
 
 
@@ -96,4 +99,6 @@ def setup(app: Sphinx) -> None:
     app.add_config_value("kb_data_dir", "data", "env", types=frozenset({str}))
     app.add_config_value("kb_security_headers", str(DEFAULT_SECURITY_HEADERS), "html", types=frozenset({str}))
     app.add_config_value("kb_schema", str(DEFAULT_SCHEMA), "html", types=frozenset({str}))
+    # The data files that must hold at least one record (all of them, unless a project says otherwise).
+    app.add_config_value("kb_data_required", list(DATA_FILES), "env", types=frozenset({list, tuple}))
     app.connect("env-get-outdated", outdated_on_input_change)

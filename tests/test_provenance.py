@@ -107,12 +107,18 @@ def test_bad_citation_warns_with_file_and_line(build: Callable[..., tuple[Any, s
     assert re.search(r"cites\.md:5: WARNING: .*" + re.escape(message), warnings), warnings
 
 
-def test_bad_quote_in_data_warns_with_the_data_file_and_line(build: Callable[..., tuple[Any, str]],
-                                                             kb_project: Path) -> None:
+def test_bad_quote_in_data_warns_with_the_data_file_and_line(kb_project: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
     data = kb_project / "data" / "organisations.yaml"
     data.write_text(data.read_text(encoding="utf-8").replace("42 widgets", "41 widgets"), encoding="utf-8")
-    _, warnings = build()
-    assert re.search(r"organisations\.yaml:\d+: WARNING: .*quote '41 widgets' does not occur", warnings), warnings
+    # Checked when the data is loaded (kb_ext/data.py): an error that stops the build before any page.
+    result = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", str(kb_project), str(tmp_path / "out"), "-q"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode != 0
+    assert re.search(r"organisations\.yaml:\d+: .*quote '41 widgets' does not occur",
+                     result.stderr), result.stderr
 
 
 def test_incremental_build_updates_backlinks(make_app: Callable[..., Any], kb_project: Path) -> None:

@@ -17,14 +17,16 @@ import base64
 import hashlib
 import posixpath
 import re
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.errors import ConfigError
+from sphinx.util import logging
 
 from .patches import drop_theme_inline_scripts
+
+logger = logging.getLogger(__name__)
 
 HEADERS_FILE = Path(__file__).resolve().parent.parent.parent / "deploy" / "security-headers.conf"
 META_IGNORED = ("frame-ancestors", "report-uri", "report-to", "sandbox")
@@ -32,22 +34,34 @@ INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 
 
 def header_policy(path: Path = HEADERS_FILE) -> str:
-    """The policy of the security-headers file (conf.py ``kb_security_headers``; a tracked input, see
-    kb_ext/state.py: editing it re-writes every page)."""
-    return _policy(path, path.stat().st_mtime_ns)
-
-
-@cache
-def _policy(path: Path, mtime_ns: int) -> str:  # read once per build, again when the file changes
-    match = re.search(r'add_header Content-Security-Policy "([^"]+)"', path.read_text(encoding="utf-8"))
+    """The Content-Security-Policy of the headers file; ConfigError (with file and line) if it has none."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}:1: cannot read the security headers: {error}") from error
+    match = re.search(r'^\s*add_header Content-Security-Policy "([^"]+)"', text, re.M)
     if match is None:
-        raise ConfigError(f"{path}: no Content-Security-Policy line")
+        raise ConfigError(f"{path}:1: no line 'add_header Content-Security-Policy \"...\"': every page carries "
+                          "that policy as a <meta>, so the file must define it")
+    line = text.count("\n", 0, match.start(1)) + 1
+    if "script-src" not in match[1]:
+        raise ConfigError(f"{path}:{line}: the Content-Security-Policy has no script-src directive")
     return match[1]
 
 
-def meta_policy(extra_script_sources: tuple[str, ...] = (), path: Path = HEADERS_FILE) -> str:
+def read_policy(app: Sphinx) -> None:
+    """Read once per build from conf.py's ``kb_security_headers`` (a tracked input, see kb_ext/state.py:
+    editing it re-reads every page, incremental builds included)."""
+    try:
+        app.kb_header_policy = header_policy(Path(app.confdir, app.config.kb_security_headers))  # type: ignore[attr-defined]
+    except ConfigError as error:
+        logger.error(f"Security headers error: {error}")
+        raise SystemExit(2) from error
+
+
+def meta_policy(extra_script_sources: tuple[str, ...] = (), policy: str | None = None) -> str:
     directives = []
-    for directive in header_policy(path).split(";"):
+    for directive in (policy or header_policy()).split(";"):
         name = directive.split()[0] if directive.strip() else ""
         if not name or name in META_IGNORED:
             continue
@@ -60,7 +74,7 @@ def meta_policy(extra_script_sources: tuple[str, ...] = (), path: Path = HEADERS
 def no_inline_scripts(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
                       doctree: Any) -> None:
     drop_theme_inline_scripts(context)  # a patch of the theme: kb_ext/site/patches.py
-    context["kb_csp"] = meta_policy(path=Path(app.confdir, app.config.kb_security_headers))
+    context["kb_csp"] = meta_policy(policy=app.kb_header_policy)  # type: ignore[attr-defined]
 
 
 def redirect_target(source: str, target: str) -> str:
@@ -79,11 +93,14 @@ def pin_stubs_and_write_nginx_redirects(app: Sphinx, exception: Exception | None
     lines = ["# Written by the build (kb_ext/site/hosting.py) from conf.py `redirects`: moved pages as 301s.\n"]
     for source, target in sorted(redirects.items()):
         stub = Path(app.outdir, source + ".html")
+        if not stub.is_file():
+            logger.warning(f"redirect {source!r} -> {target!r}: no stub page was written for it "
+                           "(is {source!r} also a page?)", location="conf.py", type="kb", subtype="redirect")
+            continue
         html = stub.read_text(encoding="utf-8")
         hashes = tuple(f"'sha256-{base64.b64encode(hashlib.sha256(m.encode()).digest()).decode()}'"
                        for m in INLINE_SCRIPT.findall(html))
-        meta = (f'<meta http-equiv="Content-Security-Policy" '
-                f'content="{meta_policy(hashes, Path(app.confdir, app.config.kb_security_headers))}">\n')
+        meta = f'<meta http-equiv="Content-Security-Policy" content="{meta_policy(hashes, app.kb_header_policy)}">\n'
         if "Content-Security-Policy" not in html:
             stub.write_text(html.replace('<meta charset="utf-8">\n', '<meta charset="utf-8">\n' + meta, 1),
                             encoding="utf-8")
@@ -94,5 +111,6 @@ def pin_stubs_and_write_nginx_redirects(app: Sphinx, exception: Exception | None
 
 
 def setup(app: Sphinx) -> None:
+    app.connect("builder-inited", read_policy)
     app.connect("html-page-context", no_inline_scripts, priority=900)
     app.connect("build-finished", pin_stubs_and_write_nginx_redirects)

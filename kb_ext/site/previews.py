@@ -69,6 +69,23 @@ def tag_generated_page(app: Sphinx, pagename: str, templatename: str, context: d
     context["metatags"] = context.get("metatags", "") + meta
 
 
+def keep_read_metadata(app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
+    """Under -j, sphinx-notfound-page merges a worker's whole ``metadata`` dict (its collector's
+    ``merge_other``), so a worker that did not read 404 overwrites the 404 page's metadata, our
+    description included, with its own stub. Put back what each worker read, after every merge."""
+    kept = env.__dict__.setdefault("kb_read_metadata", {})
+    for docname in docnames:
+        kept[docname] = other.metadata[docname]
+    env.metadata.update(kept)
+
+
+def forget_read_metadata(app: Sphinx, env: Any) -> list[str]:
+    env.__dict__.pop("kb_read_metadata", None)
+    return []
+
+
 def setup(app: Sphinx) -> None:
     app.connect("doctree-read", describe_page)
+    app.connect("env-merge-info", keep_read_metadata, priority=900)  # after the collectors' merges (500)
+    app.connect("env-updated", forget_read_metadata)
     app.connect("html-page-context", tag_generated_page)
