@@ -118,7 +118,7 @@
         if (!found.has(vocabulary[i])) { found.set(vocabulary[i], 0.75 * word.length / vocabulary[i].length + 0.1); }
       }
     }
-    if (word.length >= 5) {
+    if (word.length >= 5 && !this.text.has(word)) {  // a typo only where the word itself is not in the texts
       for (var j = 0; j < vocabulary.length; j++) {
         var candidate = vocabulary[j];
         if (!found.has(candidate) && Math.abs(candidate.length - word.length) <= 1 && oneEdit(word, candidate)) {
@@ -343,10 +343,11 @@
     status.textContent = total + (total === 1 ? " result" : " results") + " for “" + query + "”" +
       (found.partial ? " (no result has all the words; these have some of them)" : "") + ".";
     var kinds = element("p", "kb-search-kinds");
+    kinds.setAttribute("aria-label", "Show results of one kind");
     kinds.appendChild(document.createTextNode("Show: "));
     var all = element("button", "kb-kind-filter");
     all.type = "button";
-    all.textContent = "All " + total;
+    all.textContent = "all " + total;
     all.dataset.kind = "";
     kinds.appendChild(all);
     KIND_ORDER.split("").forEach(function (kind) {
@@ -354,7 +355,7 @@
       var button = element("button", "kb-kind-filter");
       button.type = "button";
       button.dataset.kind = kind;
-      button.textContent = KINDS[kind][counts[kind] === 1 ? 0 : 1] + " " + counts[kind];
+      button.textContent = counts[kind] + " " + KINDS[kind][counts[kind] === 1 ? 0 : 1].toLowerCase();
       kinds.appendChild(button);
     });
     if (this.filter && !counts[this.filter]) { this.filter = ""; }
