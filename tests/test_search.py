@@ -75,8 +75,13 @@ def results(page) -> list[dict[str, str]]:
 
 
 def search(page, site: Path, query: str) -> list[dict[str, str]]:
-    page.goto((site / "search.html").as_uri() + "?q=" + quote(query), wait_until="load")
-    page.wait_for_selector("#search-results .kb-search-summary", timeout=15000)
+    """Type the query into the search page's field (opening the page with ?q= if not there yet)."""
+    if not page.url.startswith((site / "search.html").as_uri()):
+        page.goto((site / "search.html").as_uri() + "?q=" + quote(query), wait_until="load")
+    else:
+        page.locator(".kb-search input[name=q]").fill(query)
+    page.wait_for_function("q => window.kbSearch && window.kbSearch.last && window.kbSearch.last.query === q",
+                           arg=query, timeout=15000)
     return results(page)
 
 
@@ -266,3 +271,15 @@ def test_index_after_an_incremental_build_equals_a_clean_one(tmp_path: Path) -> 
     incremental = (tmp_path / "incremental" / "html" / INDEX).read_bytes()
     assert incremental == (tmp_path / "clean" / "html" / INDEX).read_bytes()
     assert b"Zebrafish section" in incremental and b"Innovation Norway" in incremental
+
+
+def test_long_result_lists_show_more_on_request(built_site: Path, open_page) -> None:
+    page, visit = open_page((built_site / "search.html").as_uri())
+    search(page, built_site, "norway")
+    total = int(re.match(r"(\d+) results", page.inner_text(".kb-search-summary"))[1])
+    assert total > 30 and len(results(page)) == 30
+    while page.locator(".kb-search-more").count():
+        page.locator(".kb-search-more").click()
+    links = [r["href"] for r in results(page)]
+    assert len(links) == total == len(set(links))
+    assert not visit.problems()

@@ -21,7 +21,7 @@
    "which who with").split(" ").forEach(function (w) { STOP[w] = true; });
   var SPECIAL = { "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "đ": "d", "ł": "l", "þ": "th", "ð": "d" };
   var TOKEN = /[\p{L}\p{N}]+(?:[.,]\p{N}+)*/gu;
-  var MAX_SHOWN = 60;
+  var PAGE_SIZE = 30;  // results drawn at once; "Show more" draws the next ones
   var SNIPPET = 220;
 
   function fold(text) {
@@ -369,13 +369,30 @@
     box.appendChild(kinds);
     var list = element("ul", "search kb-search-list");
     var shown = found.results.filter(function (r) { return !self.filter || r.record.kind === self.filter; });
-    shown.slice(0, MAX_SHOWN).forEach(function (result) {
-      list.appendChild(self.item(result.record, found.marks));
-    });
     box.appendChild(list);
-    if (shown.length > MAX_SHOWN) {
-      box.appendChild(element("p", "kb-search-more", escape("The first " + MAX_SHOWN + " of " + shown.length +
-        " are shown: add a word, or choose a kind above, to narrow them down.")));
+    var drawn = 0;
+    var more = element("button", "kb-search-more");
+    more.type = "button";
+    function draw() {
+      var first = drawn;
+      shown.slice(drawn, drawn + PAGE_SIZE).forEach(function (result) {
+        list.appendChild(self.item(result.record, found.marks));
+      });
+      drawn = Math.min(shown.length, drawn + PAGE_SIZE);
+      if (drawn < shown.length) {
+        more.textContent = "Show more (" + (shown.length - drawn) + " left)";
+      } else if (more.parentNode) {
+        more.parentNode.removeChild(more);
+      }
+      return list.children[first];
+    }
+    draw();
+    if (drawn < shown.length) {
+      box.appendChild(more);
+      more.addEventListener("click", function () {
+        var next = draw();
+        if (next) { next.querySelector("a").focus(); }
+      });
     }
   };
 
