@@ -283,3 +283,13 @@ def test_long_result_lists_show_more_on_request(built_site: Path, open_page) -> 
     links = [r["href"] for r in results(page)]
     assert len(links) == total == len(set(links))
     assert not visit.problems()
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_results_and_empty_state_pass_axe(built_site: Path, open_page, mode: str) -> None:
+    import gate
+
+    for query in ("Innovaton Norway", "xyzzy"):
+        page, _ = open_page((built_site / "search.html").as_uri() + "?q=" + quote(query), color_scheme=mode)
+        page.wait_for_selector("#search-results .kb-search-summary", timeout=15000)
+        assert not gate.axe_violations(page), (query, mode)
