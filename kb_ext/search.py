@@ -271,8 +271,9 @@ def build_index(app: Sphinx) -> dict[str, Any]:
     rows: list[list[Any]] = []
     seen: set[str] = set()
     resolve = resolver(env)
+    not_found = getattr(env.config, "notfound_pagename", None)  # the 404 page: only meant for the server
     for docname in sorted(records, key=lambda d: (d != env.config.root_doc, d)):
-        if docname not in env.found_docs:
+        if docname not in env.found_docs or docname == not_found or "nosearch" in env.metadata.get(docname, {}):
             continue
         title = clean(env.titles[docname].astext()) if docname in env.titles else docname
         page = len(pages)

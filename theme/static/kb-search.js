@@ -324,11 +324,8 @@
   };
 
   Page.prototype.render = function (query, found) {
-    var self = this, box = this.results;
-    box.textContent = "";
-    var status = element("p", "kb-search-summary");
-    status.setAttribute("role", "status");
-    box.appendChild(status);
+    var self = this, box = this.results, status = this.status;
+    while (box.lastChild && box.lastChild !== status) { box.removeChild(box.lastChild); }
     if (!query.trim()) {
       status.textContent = "Type a name, a number or any words of the texts.";
       return;
@@ -504,7 +501,13 @@
   Page.prototype.start = function () {
     var self = this;
     if (!this.input || !this.results) { return; }
+    this.results.setAttribute("role", "region");
     this.results.setAttribute("aria-label", "Search results");
+    // One live region for the whole visit, so screen readers announce each new count.
+    this.status = element("p", "kb-search-summary");
+    this.status.setAttribute("role", "status");
+    this.results.textContent = "";
+    this.results.appendChild(this.status);
     var query = new URLSearchParams(window.location.search).get("q") || "";
     this.input.value = query;
     this.input.setAttribute("aria-describedby", "kb-search-help");
