@@ -47,6 +47,7 @@ TOP_RESULTS = [
     ("Oslo Science Park", "directory/organisations.html#oslo-science-park", "a place by name"),
     ("measure 9", "export-initiative.html#measure-9", "a measure by number"),
     ("measure 15", "export-initiative.html#measure-15", "the last measure"),
+    ("measures", "export-initiative.html#measures", "the list of measures, not one of them"),
     ("Bundling of digital products", "export-initiative.html#measure-3", "a measure by its wording"),
     ("780", "key-figures.html#annual-grants-and-loans", "an amount as the text writes it"),
     ("657", "key-figures.html#life-science-companies-2022", "a count as the text writes it"),
@@ -56,12 +57,13 @@ TOP_RESULTS = [
     ("25.5 per cent", "key-figures.html#largest-exporters-share", "a share"),
     ("2023", "timeline.html#event-export-2023", "what happened in a year"),
     ("fireside chat", "glossary.html#term-fireside-chat", "a term to look up"),
+    ("SMEs", "glossary.html#term-SME", "a term in the plural"),
     ("Hele Norge eksporterer", "glossary.html#term-Hele-Norge-eksporterer", "a Norwegian name"),
     ("export reform", "glossary.html#term-export-reform", "a policy term"),
     ("doubling", "notes-on-sources.html#note-doubling", "a topic the notes discuss"),
     ("clinical trials", "market-report.html#market-report-research", "a topic of the market report"),
     ("germany", "timeline.html#event-agreement-signing", "a country: the event that names it"),
-    ("resource groups", "agreements.html#resource-groups", "a section by its heading"),
+    ("money", "export-initiative.html#money", "a section by its heading"),
     ("read it offline", "about.html#about-offline", "how to use the site"),
 ]
 

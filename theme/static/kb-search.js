@@ -21,6 +21,7 @@
    "which who with").split(" ").forEach(function (w) { STOP[w] = true; });
   var SPECIAL = { "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "đ": "d", "ł": "l", "þ": "th", "ð": "d" };
   var TOKEN = /[\p{L}\p{N}]+(?:[.,]\p{N}+)*/gu;
+  var GENERIC = 8;  // entries whose names share a word, above which the word is not distinctive
   var PAGE_SIZE = 30;  // results drawn at once; "Show more" draws the next ones
   var SNIPPET = 220;
 
@@ -108,6 +109,8 @@
     var found = new Map(), vocabulary = this.vocabulary;
     if (this.text.has(word)) { found.set(word, 1); }
     if (isNumber(word)) { return found; }
+    var singular = word.length >= 4 && /[^s]s$/.test(word) ? word.slice(0, -1) : "";  // "SMEs" finds "SME"
+    if (singular && this.text.has(singular) && !found.has(singular)) { found.set(singular, 0.9); }
     if (word.length >= 2) {
       var low = 0, high = vocabulary.length;
       while (low < high) {
@@ -151,6 +154,9 @@
     var marks = new Set();
     expansions.forEach(function (e) { e.forEach(function (q, token) { marks.add(token); }); });
     var inText = expansions.map(function (e) { return qualities(self.text, e); });
+    // A word in the names of many entries ("measure", "norway") does not single one out: entries found
+    // by such words alone are not put first, unless the query is their whole name.
+    var distinctive = expansions.some(function (e) { return qualities(self.names, e).size <= GENERIC; });
     var inHeads = expansions.map(function (e) { return qualities(self.heads, e); });
     var phrase = words.length > 1 ? fold(query).replace(/\s+/g, " ").trim() : "";
 
@@ -170,12 +176,16 @@
         var record = self.records[id];
         var tier = 2, score = entry.sum / words.length;
         var name = ENTRY.indexOf(record.kind) >= 0 ? self.nameScore(record, expansions) : 0;
-        if (name > 0 && entry.count === words.length) {
+        if (name > 0 && entry.count === words.length && (distinctive || name >= 0.9)) {
           tier = 0;
           score = name;
         } else if (inHeads.every(function (found) { return found.has(record.id); })) {
           tier = 1;
-          score = inHeads.reduce(function (sum, found) { return sum + found.get(record.id); }, 0) / words.length;
+          var heading = record.nameTokens[0].filter(function (t) { return !STOP[t]; }).length || 1;
+          score = inHeads.reduce(function (sum, found) { return sum + found.get(record.id); }, 0) / words.length *
+            Math.min(1, words.length / heading);  // the heading that is most nearly the query first
+        } else {
+          score += name;  // among the rest, a name that matches still counts most
         }
         if (phrase && record.folded.indexOf(phrase) >= 0) { score += 0.5; }
         results.push({ record: record, tier: tier, score: score + entry.count });
