@@ -87,7 +87,8 @@
                      text: row[5], detail: row[6] || "" };
       var names = [record.title].concat(record.names);
       record.nameTokens = names.map(tokens);
-      record.folded = fold(names.join(" | ") + " | " + record.text);
+      var foldedText = fold(record.text);  // folded once: for the phrase test and for the words
+      record.folded = fold(names.join(" | ")) + " | " + foldedText;
       record.url = data.pages[record.page][0] + (record.anchor ? "#" + record.anchor : "");
       var isEntry = ENTRY.indexOf(record.kind) >= 0, isHead = record.kind === "p" || record.kind === "x";
       record.nameTokens.forEach(function (list) {
@@ -97,7 +98,7 @@
           if (isHead) { post(self.heads, token, id); }
         });
       });
-      tokens(record.text).forEach(function (token) { post(self.text, token, id); });
+      (foldedText.match(TOKEN) || []).forEach(function (token) { post(self.text, token, id); });
       self.records.push(record);
     });
     this.vocabulary = Array.from(this.text.keys()).sort();
@@ -496,8 +497,8 @@
 
   Page.prototype.ready = function (then) {
     var self = this;
-    if (this.index) { then(); return; }
-    this.waiting = then;
+    if (this.index) { if (then) { then(); } return; }
+    if (then) { this.waiting = then; }  // the latest query wins; a mere preload (no then) keeps it
     if (this.loading) { return; }
     this.loading = true;
     loadIndex(this.results.dataset.index, function () {
@@ -526,8 +527,13 @@
       self.ready(function () { self.run(self.input.value); });
     });
     this.input.addEventListener("keydown", function (event) {
-      self.ready(function () {});
+      self.ready();
       self.keys(event);
+    });
+    // A reader about to type (a tap or click, the pointer over the field) already starts the loading.
+    var form = this.input.form;
+    ["pointerdown", "pointerover", "touchstart"].forEach(function (name) {
+      form.addEventListener(name, function () { self.ready(); }, { once: true, passive: true });
     });
     this.results.addEventListener("keydown", function (event) { self.keys(event); });
     document.querySelectorAll("form.bd-search").forEach(function (form) {
