@@ -197,15 +197,22 @@ def test_header_search_box_leads_to_the_search_page(built_site: Path, open_page)
     assert not visit.problems()
 
 
-def test_magnifier_leaves_the_query_readable(built_site: Path, open_page) -> None:
-    page, _ = open_page((built_site / "search.html").as_uri() + "?q=Vestre")
-    gap = page.evaluate("""() => {
-        const form = document.querySelector('.kb-search form.bd-search');
-        const icon = form.querySelector('.fa-magnifying-glass').getBoundingClientRect();
-        const input = form.querySelector('input');
-        const textStart = input.getBoundingClientRect().left + parseFloat(getComputedStyle(input).paddingLeft);
-        return textStart - icon.right; }""")
-    assert gap >= 2, f"the icon overlaps the query's first letter by {-gap}px"
+GAP_AFTER_MAGNIFIER = """(form) => {
+    const icon = form.querySelector('.fa-magnifying-glass').getBoundingClientRect();
+    const input = form.querySelector('input');
+    return input.getBoundingClientRect().left + parseFloat(getComputedStyle(input).paddingLeft) - icon.right; }"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_magnifier_leaves_the_query_readable(built_site: Path, open_page, width: int) -> None:
+    page, _ = open_page((built_site / "search.html").as_uri() + "?q=Vestre", width=width)
+    gap = page.locator(".kb-search form.bd-search").evaluate(GAP_AFTER_MAGNIFIER)
+    assert gap >= 2, f"the icon overlaps the query's first letter by {-gap}px on the search page"
+    page, _ = open_page((built_site / "glossary.html").as_uri(), width=width)
+    page.keyboard.press("Control+k")  # the theme's search dialog, on every page
+    page.wait_for_function("document.querySelector('#pst-search-dialog').open")
+    gap = page.locator("#pst-search-dialog form.bd-search").evaluate(GAP_AFTER_MAGNIFIER)
+    assert gap >= 2, f"the icon overlaps the query's first letter by {-gap}px in the header's search dialog"
 
 
 @pytest.mark.parametrize("width", [1280, 390])
