@@ -6,7 +6,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import citations, diagrams, domain, entities, export, search, site, sources, state
+from . import citations, diagrams, domain, entities, export, site, sources, state
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -18,6 +18,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     diagrams.setup(app)
     export.setup(app)
     site.setup(app)
-    search.setup(app)
+    app.setup_extension("kb_ext.search")  # search page and its index (issue 17)
     app.connect("env-get-updated", domain.pages_with_changed_backlinks)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

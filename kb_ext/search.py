@@ -334,10 +334,11 @@ def without_sphinx_search(app: Sphinx) -> None:
         app.builder.search = False  # type: ignore[attr-defined]
 
 
-def setup(app: Sphinx) -> None:
+def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", without_sphinx_search)
     app.connect("doctree-read", collect)
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)
     app.connect("html-collect-pages", write_index)
     app.connect("html-page-context", search_page_assets)
+    return {"version": "1", "env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
