@@ -22,7 +22,7 @@ from deploy import nginx_local  # run as `python -m bench.load` from the root
 # A reader's mix: pages (with their entries and sources), the shared assets, the search index, the data.
 MIX = ["/", "/index.html", "/agreements.html", "/export-initiative.html", "/ecosystem.html",
        "/directory/organisations.html", "/directory/people.html", "/key-figures.html", "/glossary.html",
-       "/sources/market-report.html", "/search.html", "/searchindex.js", "/_static/kb.css",
+       "/sources/market-report.html", "/search.html", "/_static/kb-search-index.js", "/_static/kb.css",
        "/_static/styles/pydata-sphinx-theme.css", "/_static/scripts/bootstrap.js",
        "/_static/vendor/mermaid.min.js", "/_data/knowledge-base.json", "/_static/favicon.svg"]
 LUA = """

@@ -26,6 +26,7 @@ from urllib.parse import unquote, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 from scripts.project_copy import copy_project  # run as `python -m bench.run` from the root
+from bench import search_timing  # (search: index size and query timing, issue 17)
 CHROMIUM = "/usr/bin/chromium"
 PAGE_TYPES = {"home": "index.html", "content page": "notes-on-sources.html", "source text": "sources/market-report.html",
               "directory": "directory/organisations.html", "search": "search.html",
@@ -201,7 +202,9 @@ def main() -> None:
         site = Path(scratch) / "out-project-1x-kb-1-0"
         result = {"commit": commit, "runs": args.runs, "cpus": os.cpu_count(), "builds": build_rows,
                   "pages": page_weights(site, args.runs)}
+        result["search"] = search_timing.measure_outputs(Path(scratch))  # search (issue 17)
     report(result)
+    search_timing.report(result["search"])  # search (issue 17)
     target = ROOT / "_build" / "bench" / f"bench-{commit}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

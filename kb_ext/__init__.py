@@ -19,5 +19,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     diagrams.setup(app)
     export.setup(app)
     site.setup(app)
+    app.setup_extension("kb_ext.search")  # search page and its index (issue 17)
     app.connect("env-get-updated", domain.pages_with_changed_backlinks)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}

@@ -142,7 +142,6 @@ def stop_a_failed_build(app: Sphinx, exception: Exception | None) -> None:
 # -- sphinx-sitemap -------------------------------------------------------------------------------------
 
 SITEMAP_STATE = "kb-sitemap-links.pickle"  # in the doctrees folder, beside the environment
-INDEX_ENTRIES_STATE = "kb-search-index-entries.pickle"
 
 
 def _load_state(app: Sphinx, name: str) -> Any:
@@ -184,27 +183,8 @@ def sort_sitemap(app: Sphinx, exception: Exception | None) -> None:
         links.put((link, current[link][1]))
 
 
-def complete_search_index_entries(app: Sphinx) -> list[Any]:
-    """Sphinx 9.0.4's search index keeps the index entries (``indexentries``) only of the pages written by this
-    run: on an incremental build those of every other page were lost. Keep them between builds, for the
-    pages that still exist, in name order (serial and -j builds feed pages in different orders).
-    Runs on html-collect-pages, after every page is fed and before the index is written."""
-    indexer = getattr(app.builder, "indexer", None)
-    if indexer is None or app.builder.name != "html":
-        return []
-    entries: dict[str, Any] = indexer._index_entries  # noqa: SLF001 (no public API for it)
-    previous: dict[str, Any] = _load_state(app, INDEX_ENTRIES_STATE) or {}
-    merged = {docname: value for docname, value in previous.items() if docname in app.env.all_docs}
-    merged.update(entries)
-    entries.clear()
-    entries.update(sorted(merged.items()))
-    _save_state(app, INDEX_ENTRIES_STATE, dict(entries))
-    return []
-
-
 def setup(app: Sphinx) -> None:
     app.connect("build-finished", stop_a_failed_build, priority=1)  # before every other finishing step
     app.connect("builder-inited", check_versions)
     app.connect("builder-inited", single_page_without_search_or_index)
     app.connect("build-finished", sort_sitemap, priority=400)  # before sphinx-sitemap writes (500)
-    app.connect("html-collect-pages", complete_search_index_entries)
