@@ -173,7 +173,7 @@ class EntityDirectoryDirective(DataDirective):
                            location=self.get_location(), type="kb", subtype="entity")
             return []
         records = [r for r in [*self.data.organisations, *self.data.people] if directory_of(r) == directory]
-        records.sort(key=lambda r: display_name(r).removeprefix("The ").casefold())
+        records.sort(key=lambda r: (display_name(r).split()[-1] if directory == "people" else display_name(r).removeprefix("The ")).casefold())  # people by family name, so "Dr." is ignored
         return [self.entry(record) for record in records]
 
     def entry(self, record: Record) -> nodes.section:
