@@ -154,6 +154,15 @@ def test_figure_number_words_are_lower_case_mid_sentence(built_site: Path) -> No
         + "\n".join(problems)
 
 
+def test_a_measure_named_at_the_start_of_a_sentence_is_capitalised(built_site: Path) -> None:
+    problems = []
+    for path in content_pages(built_site):
+        for link in soup(path).select("article.bd-article a.kb-entity[href*='#measure-']"):
+            if re.match(r"measure \d+", link.get_text()) and re.search(r"(^|[.!?])$", text_before(link)):
+                problems.append(f"{path.relative_to(built_site)}: “{link.get_text()} …” (write {{measure}}`Measure 9 <9>`)")
+    assert not problems, "\n".join(problems)
+
+
 def numbers(listing: str) -> set[int]:
     found: set[int] = set()
     for part in re.findall(r"\d+(?:–\d+)?", listing):
