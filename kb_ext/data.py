@@ -67,7 +67,10 @@ class Organisation(TypedDict):
     names: list[NameEntry]
     kind: str
     kind_cite: str
+    kind_quote: str
     country: NotRequired[str]
+    country_cite: NotRequired[str]
+    country_quote: NotRequired[str]
     delegation: NotRequired[bool]
     relations: NotRequired[list[Relation]]
     facts: NotRequired[list[str]]
@@ -404,7 +407,10 @@ def check_links(data: KnowledgeBaseData, texts: Mapping[str, Any] | None, labels
 
     for org in data.organisations:
         refs.names(org)
-        refs.cite(org, "kind_cite", org.get("kind_cite"), [])
+        refs.cite(org, "kind_cite", org.get("kind_cite"), [org["kind_quote"]] if isinstance(org.get("kind_quote"), str) else [])
+        if "country_cite" in org:
+            refs.cite(org, "country_cite", org.get("country_cite"),
+                      [org["country_quote"]] if isinstance(org.get("country_quote"), str) else [])
         refs.prose_list(org, "facts")
         for relation in org.get("relations") or []:
             if not isinstance(relation, Record):

@@ -198,6 +198,15 @@ class DataDirective(SphinxDirective):
         return section
 
 
+def sort_key(name: str, *, people: bool) -> str:
+    """Directory order: organisations by name without a leading "The"; people by family name (the last
+    word once "et al." is set aside), so that "Dr." and first names play no part."""
+    if not people:
+        return name.removeprefix("The ").removeprefix("the ").casefold()
+    words = name.removesuffix(" et al.").split()
+    return " ".join([words[-1], *words[:-1]]).casefold()
+
+
 class EntityDirectoryDirective(DataDirective):
     data_files = ENTITY_FILES
     required_arguments = 1
@@ -210,7 +219,7 @@ class EntityDirectoryDirective(DataDirective):
                            location=self.get_location(), type="kb", subtype="entity")
             return []
         records = BY_NAME[directory].records(self.data)
-        records.sort(key=lambda r: display_name(r).removeprefix("The ").casefold())
+        records.sort(key=lambda r: sort_key(display_name(r), people=directory == "people"))
         return [self.entry(record) for record in records]
 
     def entry(self, record: Record) -> nodes.section:

@@ -131,7 +131,8 @@ def uncited_ranges(numbers: list[int]) -> str:
 
 
 def coverage_sentence(domain: KnowledgeBaseDomain, source: SourceText) -> str:
-    cited = domain.cited_paragraphs(source.id)
+    own_pages = {*domain.source_pages.values(), "sources/index"}  # a source page's own summary is not a use of the text
+    cited = {c.paragraph for doc, cs in domain.citations.items() if doc not in own_pages for c in cs if c.text_id == source.id}
     total = len(source.paragraphs)
     uncited = [p.number for p in source.paragraphs if p.number not in cited]
     text = f"{len(cited)} of {total} paragraphs cited"
