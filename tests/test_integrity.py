@@ -256,12 +256,12 @@ def fault_unknown_entity_in_fact(p: Path) -> tuple[str, int, str]:
 
 
 def fault_duplicate_key(p: Path) -> tuple[str, int, str]:
-    line = insert_after(p / "data/organisations.yaml", "  kind: health technology cluster", "  kind: company\n")
+    line = insert_after(p / "data/organisations.yaml", "  kind: ", "  kind: company\n")
     return "data/organisations.yaml", line, "duplicate key 'kind'"
 
 
 def fault_unknown_key(p: Path) -> tuple[str, int, str]:
-    line = insert_after(p / "data/organisations.yaml", "  kind: health technology cluster", "  relatoins: []\n")
+    line = insert_after(p / "data/organisations.yaml", "  kind: ", "  relatoins: []\n")
     return "data/organisations.yaml", line, "unknown key 'relatoins' (did you mean 'relations'?)"
 
 
@@ -282,7 +282,9 @@ def fault_no_figures(p: Path) -> tuple[str, int, str]:
 
 def fault_hostile_diagram_label(p: Path) -> tuple[str, int, str]:
     path = p / "data/organisations.yaml"
-    edit(path, 'label: "leads the cooperation with"', """label: '"><img src=x onerror=alert(1)>'""")
+    text = path.read_text(encoding="utf-8")  # the first relation's label, whatever its words
+    path.write_text(re.sub(r'label: "[^"]*"', lambda _: """label: '"><img src=x onerror=alert(1)>'""", text, count=1),
+                    encoding="utf-8")
     return "data/organisations.yaml", line_of(path, "onerror"), "expected plain text without '<', '>'"
 
 
@@ -442,7 +444,7 @@ def inert_project(base: Path, names: tuple[str, str], label: str) -> Path:
     records = yaml.safe_load(orgs.read_text(encoding="utf-8"))
     for number, name in enumerate(names, start=1):
         records.append({"id": f"maker-{number}", "names": [{"name": name, "cite": "tiny#p5"}], "kind": "maker",
-                        "kind_cite": "tiny#p5", "facts": [f"Says hello to {{e}}`widget-works`.{{src}}`hello <tiny#p5>`"]})
+                        "kind_cite": "tiny#p5", "kind_quote": "say hello", "facts": [f"Says hello to {{e}}`widget-works`.{{src}}`hello <tiny#p5>`"]})
     records[1]["relations"] = [{"to": "maker-2", "label": label, "cite": "tiny#p5"}]
     orgs.write_text(yaml.safe_dump(records, allow_unicode=True, sort_keys=False), encoding="utf-8")
     (project / "diagram.md").write_text("# Diagram\n\n```{kb-diagram} ecosystem\n```\n", encoding="utf-8")
@@ -503,13 +505,13 @@ def test_hostile_data_is_data_in_the_json_export_and_search_index(inert_builds: 
     export = json.loads((inert_builds["hostile"] / "_data" / "knowledge-base.json").read_text(encoding="utf-8"))
     assert {o["name"] for o in export["organisations"]} >= set(HOSTILE_NAMES)
     assert HOSTILE_LABEL in [r["label"] for o in export["organisations"] for r in o["relations"]]
-    index = (inert_builds["hostile"] / "searchindex.js").read_text(encoding="utf-8")
-    payload = json.loads(index[index.index("(") + 1:index.rindex(")")])
+    index = (inert_builds["hostile"] / "_static" / "kb-search-index.js").read_text(encoding="utf-8")
+    payload = json.loads(index[index.index("=") + 1:index.rindex(";")])
     from kb_ext.grammar import STYLE
 
-    titles = {title.translate(STYLE) for title in payload["alltitles"]}  # Sphinx curls quotes in titles
+    titles = {row[3].translate(STYLE) for row in payload["records"]}
     assert set(HOSTILE_NAMES) <= titles, "names reach the index as strings, not markup"
-    # (searchindex.js is loaded with <script src>, never inlined, so a "</script>" in it ends nothing; were it
+    # (kb-search-index.js is loaded with <script src>, never inlined, so a "</script>" in it ends nothing; were it
     # inlined into a page, test_hostile_data_adds_no_element_or_attribute_to_any_page would see the new elements.)
 
 
