@@ -17,14 +17,13 @@ from typing import Any
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
-from sphinxcontrib.mermaid import mermaid
 
 from ..citations import citation_marker
+from ..diagrams import kb_diagram
 from ..sources import paragraph_number
 
 DOCUMENT_PREFIX = "#document-"
 TOC_HREF = re.compile(r'href="(#document-[^"]+)"')
-CLICK_HREF = re.compile(r'(click \S+ href ")([^"]+)(")')
 
 Anchors = dict[tuple[str, str], str]
 
@@ -79,9 +78,8 @@ def repoint_links(tree: nodes.document, root: str, anchors: Anchors) -> None:
             element["uris"] = [in_page(uri, anchors) for uri in element["uris"]]
         elif isinstance(element, paragraph_number):
             element["anchor"] = anchors.get((page, element["anchor"]), element["anchor"])
-        elif isinstance(element, mermaid):
-            element["code"] = CLICK_HREF.sub(
-                lambda m, page=page: m[1] + relative_to_in_page(m[2], page, anchors) + m[3], element["code"])
+        elif isinstance(element, kb_diagram):
+            element["hrefs"] = {anchor: in_page(uri, anchors) for anchor, uri in element["hrefs"].items()}
 
 
 def assemble_single_page(app: Sphinx, doctree: nodes.document, docname: str) -> None:
