@@ -36,8 +36,8 @@ class Layout:
         return round(self.size * 1.3, 1)
 
 
-WIDE = Layout("wide", 672, 14, 13)
-NARROW = Layout("narrow", 340, 13, 12)
+WIDE = Layout("wide", 668, 14, 13)
+NARROW = Layout("narrow", 338, 13, 12)
 LAYOUTS = (WIDE, NARROW)
 
 PAD = 8  # inside a box
@@ -95,9 +95,9 @@ class Svg:
             "role": "group", "aria-label": label})
 
     def finish(self, height: float) -> str:
-        height = int(round(height + 2))
-        self.root.set("viewBox", f"0 0 {self.layout.width} {height}")
-        self.root.set("width", str(self.layout.width))
+        height = int(round(height + 4))  # 2 px around, so the outer strokes show whole
+        self.root.set("viewBox", f"-2 -2 {self.layout.width + 4} {height}")
+        self.root.set("width", str(self.layout.width + 4))
         self.root.set("height", str(height))
         return ET.tostring(self.root, encoding="unicode", short_empty_elements=True)
 
@@ -282,7 +282,7 @@ def draw_chart(spec: Spec, layout: Layout, hrefs: Hrefs) -> str:
         lx += 20 + text_width(text, small) + 18
     y += 26
     left, right = (46 if wide else 34), (40 if wide else 30)
-    plot_top, plot_h = y + 22, (260 if wide else 220)
+    plot_top, plot_h = y + small * 1.3 + 16, (260 if wide else 220)
     bottom = plot_top + plot_h
     points = spec["points"]
     top_value = max(p["value"] for p in points)
