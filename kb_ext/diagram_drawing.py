@@ -252,8 +252,8 @@ def draw_timeline(spec: Spec, layout: Layout, hrefs: Hrefs) -> str:
         svg.root.insert(0, axis)  # under the dots
     if spec["undated"]:
         y += 14
-        y += heading(svg.root, spec["undated_title"], 0, y, layout.width, layout) + 4
         x0 = card_x if wide else 0
+        y += heading(svg.root, spec["undated_title"], x0, y, layout.width - x0, layout) + 4
         for event in spec["undated"]:
             y += box(svg.root, x0, y, layout.width - x0, event["title"], layout, href=hrefs.get(event["anchor"]),
                      title=event["title"], cls="kb-box kb-event kb-undated") + GAP
@@ -335,7 +335,12 @@ def draw_team(spec: Spec, layout: Layout, hrefs: Hrefs) -> str:
         heights = [box_height(c["label"], child_w, layout) for c in children]
         height = max(heights)
         el(svg.root, "line", "kb-line", x1=layout.width / 2, y1=team_h, x2=layout.width / 2, y2=team_h + 20)
-        el(svg.root, "line", "kb-line", x1=child_w / 2, y1=team_h + 20, x2=layout.width - child_w / 2, y2=team_h + 20)
+        solid = [i for i, c in enumerate(children) if not c.get("dashed")]
+        centre = lambda i: i * (child_w + 24) + child_w / 2  # noqa: E731
+        el(svg.root, "line", "kb-line", x1=centre(min(solid)), y1=team_h + 20, x2=centre(max(solid)), y2=team_h + 20)
+        for index, child in enumerate(children):
+            if child.get("dashed"):
+                el(svg.root, "line", "kb-line kb-dashed", x1=layout.width / 2, y1=team_h + 20, x2=centre(index), y2=team_h + 20)
         for index, child in enumerate(children):
             cx = index * (child_w + 24)
             arrow(svg.root, cx + child_w / 2, team_h + 20, cx + child_w / 2, child_y,
