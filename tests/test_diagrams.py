@@ -310,6 +310,25 @@ def pdf_words(pdf: Path) -> list[tuple[int, float, float, float, float, float, s
     return words
 
 
+def smallest_window(words: list[tuple], wanted: set[str]) -> tuple[int, int] | None:
+    """The shortest run of words that holds every word of ``wanted``: where the diagram is printed."""
+    counts: dict[str, int] = {}
+    have, best, left = 0, None, 0
+    for right, word in enumerate(words):
+        if word[6] in wanted:
+            counts[word[6]] = counts.get(word[6], 0) + 1
+            have += counts[word[6]] == 1
+        while have == len(wanted):
+            if best is None or right - left < best[1] - best[0]:
+                best = (left, right)
+            gone = words[left][6]
+            if gone in wanted:
+                counts[gone] -= 1
+                have -= counts[gone] == 0
+            left += 1
+    return best
+
+
 def test_the_pdf_prints_each_diagram_whole_and_legible(printed: tuple[Path, Path]) -> None:
     single, pdf = printed
     html = single.read_text(encoding="utf-8")
@@ -319,22 +338,15 @@ def test_the_pdf_prints_each_diagram_whole_and_legible(printed: tuple[Path, Path
         start = html.index(f'id="diagram-{diagram}"')
         svg = html[start:][:html[start:].index("</svg>") + 6]
         svg = svg[svg.index("<svg"):]
-        lines = [" ".join("".join(t.itertext()).split()) for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
-        first, last = lines[0].split()[0], lines[-1].split()[-1]
-        # the diagram's page: the one with its first and last label words in order, closest together
-        candidates = []
-        for i, w in enumerate(words):
-            if w[6] == first:
-                for j in range(i, min(i + 3 * sum(len(line.split()) for line in lines), len(words))):
-                    if words[j][6] == last and words[j][0] == w[0]:
-                        candidates.append((j - i, i, j))
-                        break
-        if not candidates:
-            problems.append(f"{diagram}: not found whole on one PDF page ({first!r} … {last!r})")
+        label_words = {w for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text") for w in "".join(t.itertext()).split()}
+        window = smallest_window(words, label_words)
+        if window is None:
+            problems.append(f"{diagram}: labels missing from the PDF")
             continue
-        _, i, j = min(candidates)
-        label_words = {word for line in lines for word in line.split()}
-        for page, page_width, x0, y0, x1, y1, word in words[i:j + 1]:
+        printed_words = words[window[0]:window[1] + 1]
+        if len({w[0] for w in printed_words}) > 1:
+            problems.append(f"{diagram}: split across PDF pages {sorted({w[0] for w in printed_words})}")
+        for page, page_width, x0, y0, x1, y1, word in printed_words:
             if word in label_words and y1 - y0 < MIN_PDF_PT:
                 problems.append(f"{diagram}: {word!r} printed {y1 - y0:.1f} pt high")
             if x1 > page_width or x0 < 0:
