@@ -185,7 +185,9 @@ def test_every_diagram_reads_as_drawn(built_site: Path, view, width: int, mode: 
         page = view((built_site / name).as_uri(), width, mode, javascript)
         if javascript:
             assert page.evaluate("document.documentElement.dataset.theme") == mode
-            page.add_style_tag(content="html { scroll-behavior: auto !important; }")  # for the screenshots
+            # for the screenshots: no smooth scrolling, no sticky header over a tall diagram
+            page.add_style_tag(content="html { scroll-behavior: auto !important; } "
+                               ".bd-header, .bd-header-article, .bd-header-announcement { position: static !important; }")
         for diagram in diagrams:
             figure = page.locator(f"#diagram-{diagram}")
             problems += [f"{name}: {p}" for p in check_diagram(figure.evaluate(MEASURE_JS), diagram, width)]
