@@ -373,7 +373,6 @@ def draw_ecosystem(spec: Spec, layout: Layout, hrefs: Hrefs) -> str:
     svg = Svg(layout, spec["label"], "ecosystem")
     wide = layout is WIDE
     y = 0.0
-    row: list[dict[str, Any]] = []
 
     def panel(target: dict[str, Any], x: float, top: float, w: float, draw: bool = True) -> float:
         groups = target["groups"]
@@ -392,8 +391,7 @@ def draw_ecosystem(spec: Spec, layout: Layout, hrefs: Hrefs) -> str:
                     el(svg.root, "rect", "kb-group", x=round(gx, 1), y=round(top, 1), width=round(col_w, 1), height=0, rx=6)
                 gy += 6
             else:
-                inner, chip_w, per_row = col_w, col_w, 1
-            start = gy
+                chip_w, per_row = col_w, 1
             for r in range(0, len(group["sources"]), per_row):
                 chips = group["sources"][r:r + per_row]
                 h = max(box_height(c["label"], chip_w, layout) for c in chips)
@@ -407,7 +405,6 @@ def draw_ecosystem(spec: Spec, layout: Layout, hrefs: Hrefs) -> str:
             if draw and len(group["sources"]) > 1:
                 rect = [e for e in svg.root if e.tag == "rect" and e.get("class") == "kb-group" and e.get("height") == "0"][-1]
                 rect.set("height", f"{gy - top:g}")
-            del start
             bottoms.append(gy)
         label_lines = [wrap(g["label"], col_w - 2 * PAD - 4, layout.small) for g in groups]
         label_h = max(len(lines) for lines in label_lines) * round(layout.small * 1.3, 1) + 8

@@ -16,6 +16,7 @@ import csv
 import io
 import posixpath
 import re
+from html import escape
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -298,8 +299,6 @@ def resolve_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 def visit_kb_diagram_html(translator: Any, node: kb_diagram) -> None:
     translator.body.append(f'<div class="kb-diagram-drawing">{draw(node["kind"], node["spec"], node["hrefs"])}</div>')
     if node["csv_href"]:
-        from html import escape
-
         translator.body.append(f'<p class="kb-diagram-download"><a href="{escape(node["csv_href"])}" download>'
                                "Download the chart's data (CSV)</a></p>")
     raise nodes.SkipNode
