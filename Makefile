@@ -11,9 +11,7 @@ SPHINXOPTS ?=
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 export PYTHONHASHSEED := 0
 
-MERMAID_VERSION := 11.12.1
 AXE_VERSION := 4.11.0
-MERMAID_JS := .vendor/static/vendor/mermaid.min.js
 AXE_JS := .vendor/test/axe.min.js
 VNU_VERSION := 26.9.27
 VNU_JAR := .vendor/test/vnu.jar
@@ -34,15 +32,9 @@ $(VENV)/.test-deps: requirements-test.txt $(VENV)/.deps
 
 deps: $(VENV)/.deps
 
-# Front-end files come from the npm registry as package tarballs (no install scripts run),
-# and are checked against vendor.sha256 so a changed upstream file fails loudly.
-$(MERMAID_JS): vendor.sha256
-	@mkdir -p .vendor/npm $(dir $@)
-	cd .vendor/npm && npm pack --silent mermaid@$(MERMAID_VERSION) >/dev/null
-	tar -xzf .vendor/npm/mermaid-$(MERMAID_VERSION).tgz -C .vendor/npm package/dist/mermaid.min.js
-	cp .vendor/npm/package/dist/mermaid.min.js $@
-	grep ' $@$$' vendor.sha256 | sha256sum --check --quiet
-
+# Test tools come from the npm registry as package tarballs (no install scripts run), and are
+# checked against vendor.sha256 so a changed upstream file fails loudly. The site itself vendors
+# nothing: its diagrams are SVG drawn at build time (kb_ext/diagram_drawing.py).
 $(AXE_JS): vendor.sha256
 	@mkdir -p .vendor/npm $(dir $@)
 	cd .vendor/npm && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null
@@ -57,7 +49,7 @@ $(VNU_JAR): vendor.sha256
 	cp .vendor/npm/package/build/dist/vnu.jar $@
 	grep ' $@$$' vendor.sha256 | sha256sum --check --quiet
 
-vendor: $(MERMAID_JS)
+vendor:
 
 # Atomic (scripts/build.py): Sphinx builds into a fresh folder, which replaces $(OUT)/html only if the
 # strict build ($(STRICT)) succeeds; a failed build leaves the last good site as it was and lists the problems.

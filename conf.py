@@ -65,9 +65,6 @@ html_theme_options = {
     "collapse_navbar": True,
 }
 
-mermaid_output_format = "raw"
-mermaid_fullscreen = False
-
 # Stable links: every published URL stays valid. A moved page gets an entry here (old docname ->
 # new target, relative to the old page), and published-urls.txt lists what must keep resolving.
 redirects = {

@@ -24,7 +24,7 @@ MIX = ["/", "/index.html", "/agreements.html", "/export-initiative.html", "/ecos
        "/directory/organisations.html", "/directory/people.html", "/key-figures.html", "/glossary.html",
        "/sources/market-report.html", "/search.html", "/_static/kb-search-index.js", "/_static/kb.css",
        "/_static/styles/pydata-sphinx-theme.css", "/_static/scripts/bootstrap.js",
-       "/_static/vendor/mermaid.min.js", "/_data/knowledge-base.json", "/_static/favicon.svg"]
+       "/_static/kb-diagrams.css", "/_data/knowledge-base.json", "/_static/favicon.svg"]
 LUA = """
 paths = {%s}
 counter = 0

@@ -40,9 +40,8 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "html"
 
 
-# True once every mermaid diagram on the page has been drawn (none on the page: at once).
-DIAGRAMS_DRAWN = ("document.querySelectorAll('pre.mermaid').length === "
-                  "document.querySelectorAll('pre.mermaid.kb-rendered svg').length")
+# True once every diagram on the page is there as SVG (drawn at build time: at once; none on the page: at once).
+DIAGRAMS_DRAWN = "[...document.querySelectorAll('figure.kb-diagram')].every((f) => f.querySelector('svg'))"
 
 # 404.html is served by the web server for any missing address, at any depth, so its links are
 # root-absolute (/_static/...): it is meant for the hosted site, not for reading from disk.

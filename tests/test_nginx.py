@@ -102,7 +102,7 @@ def test_redirects_of_the_url_contract(served: tuple[int, Path]) -> None:
 
 def test_compression(served: tuple[int, Path]) -> None:
     port, _ = served
-    for path in ("/glossary.html", "/_static/kb.css", "/_static/vendor/mermaid.min.js", "/_static/kb-search-index.js",
+    for path in ("/glossary.html", "/_static/kb.css", "/_static/kb-diagrams.css", "/_static/kb-search-index.js",
                  "/_data/knowledge-base.json"):  # (the favicon is under gzip_min_length)
         response, body = get(port, path, **{"Accept-Encoding": "gzip"})
         assert response.getheader("Content-Encoding") == "gzip", path

@@ -122,7 +122,7 @@ def test_the_single_page_edition(unzipped_single_page: Path, open_page) -> None:
     assert len(ids) == len(set(ids)), "repeated ids in the single page"
     page, visit = open_page((unzipped_single_page / "index.html").as_uri())
     page.wait_for_function(DIAGRAMS_DRAWN, timeout=30000)
-    assert page.locator("pre.mermaid.kb-rendered svg").count() == 6
+    assert page.locator("figure.kb-diagram svg:visible").count() == 6
     # A citation on one page leads to the paragraph of the source text, within the one file.
     page.locator("sup.kb-cite a").first.click()
     target = page.evaluate("decodeURIComponent(location.hash.slice(1))")
@@ -151,7 +151,7 @@ def test_the_pdf_opens_and_has_every_measure(offline: dict) -> None:
 
 
 def test_a_rendered_pdf_page_shows_a_diagram(offline: dict, tmp_path: Path) -> None:
-    """The export revenue chart's bars, drawn by mermaid, are on the page whose text has its caption."""
+    """The export revenue chart's bars, drawn at build time, are on the page whose text has its caption."""
     pdf = offline["pdf"]
     pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
                                                               text=True, check=True).stdout)[1])
@@ -167,4 +167,4 @@ def test_a_rendered_pdf_page_shows_a_diagram(offline: dict, tmp_path: Path) -> N
     assert len(pixels) == width * height * 3
     bar_blue = sum(1 for i in range(0, len(pixels), 3)
                    if pixels[i + 2] > 150 and pixels[i + 2] - pixels[i] > 80 and pixels[i + 1] < 140)
-    assert bar_blue > 0.02 * width * height, f"no diagram drawn on PDF page {number} ({bar_blue} blue pixels)"
+    assert bar_blue > 0.005 * width * height, f"no diagram drawn on PDF page {number} ({bar_blue} blue pixels)"

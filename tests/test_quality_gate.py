@@ -28,8 +28,6 @@ def test_every_page_in_every_mode(built_site: Path, http_site: str, html_pages: 
     findings = []
     for html in html_pages:
         page, visit = open_page(url_of(built_site, http_site, html, scheme), width=width, color_scheme=mode)
-        if page.locator("pre.mermaid").count():
-            page.wait_for_selector("pre.mermaid.kb-rendered svg", timeout=20000)
         page.wait_for_load_state("networkidle")
         findings += [f"{html.relative_to(built_site)} [{scheme} {mode} {width}px]: {f}"
                      for f in gate.page_findings(page, visit, width)]
@@ -42,8 +40,6 @@ def test_accessibility_axe_wcag21_aa(built_site: Path, html_pages: list[Path], o
     findings = []
     for html in html_pages:
         page, _ = open_page(html.as_uri(), color_scheme=mode)
-        if page.locator("pre.mermaid").count():
-            page.wait_for_selector("pre.mermaid.kb-rendered svg", timeout=20000)
         if page.url.split("#")[0] != html.as_uri():
             page.close()
             continue  # a redirect stub: the page it lands on is checked on its own
@@ -107,8 +103,6 @@ def test_screenshots_for_reviewers(built_site: Path, open_page) -> None:
         for mode in ("light", "dark"):
             for label, width in (("desktop", 1280), ("phone", 390)):
                 page, _ = open_page((built_site / f"{name}.html").as_uri(), width=width, color_scheme=mode)
-                if page.locator("pre.mermaid").count():
-                    page.wait_for_selector("pre.mermaid.kb-rendered svg", timeout=20000)
                 target = SCREENSHOTS / f"{name}-{label}-{mode}.png"
                 page.screenshot(path=str(target))
                 assert target.stat().st_size > 5000

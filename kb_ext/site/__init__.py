@@ -1,7 +1,7 @@
 """Adapters from the knowledge-base core to the theme and to hosting.
 
 The core (``kb_ext``: inputs, domain, roles, directives, nodes) knows nothing of these. Each module
-here adapts the built site to one outside concern: the hosting policy, offline diagrams, link
+here adapts the built site to one outside concern: the hosting policy, link
 previews, the theme's navigation, cleaning the output folder, the single-page edition, downloads.
 """
 
@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from sphinx.application import Sphinx
 
-from . import assets, cleanup, downloads, hosting, mermaid_offline, navigation, patches, previews, single_page
+from . import assets, cleanup, downloads, hosting, navigation, patches, previews, single_page
 
 
 def setup(app: Sphinx) -> None:
     patches.setup(app)
     assets.setup(app)
-    mermaid_offline.setup(app)
     previews.setup(app)
     cleanup.setup(app)
     hosting.setup(app)

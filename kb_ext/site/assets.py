@@ -1,4 +1,4 @@
-"""Static files (theme CSS and JS, vendored files such as mermaid) as tracked inputs of the pages using them.
+"""Static files (theme CSS and JS, vendored files) as tracked inputs of the pages using them.
 
 Each page links its scripts and style sheets with a checksum (``?v=…``), so a page must be written
 again when a file it links changes, or it keeps the old checksum. Sphinx re-writes a page only when

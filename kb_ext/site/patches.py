@@ -24,7 +24,6 @@ logger = logging.getLogger(__name__)
 TARGETS = {
     "sphinx": "9.0.4",
     "pydata-sphinx-theme": "0.20.0",
-    "sphinxcontrib-mermaid": "2.1.1",
     "sphinx-sitemap": "2.9.0",
 }
 
@@ -41,18 +40,6 @@ def check_versions(app: Sphinx) -> None:
         version = installed(package)
         if target and version and version != target:
             logger.info(f"kb_ext/site/patches.py targets {package} {target}; {version} is installed: re-check it")
-
-
-# -- sphinxcontrib-mermaid 2.1.1 ------------------------------------------------------------------------
-
-def drop_mermaid_plugin_script(app: Sphinx) -> None:
-    """sphinxcontrib-mermaid 2.1.1 adds an inline ES-module script (CDN import) to every page from its
-    ``install_js`` html-page-context listener; we load a local classic script instead
-    (kb_ext/site/mermaid_offline.py), so that listener is removed."""
-    from sphinxcontrib import mermaid as mermaid_plugin
-
-    listeners = app.events.listeners["html-page-context"]
-    listeners[:] = [listener for listener in listeners if listener.handler is not mermaid_plugin.install_js]
 
 
 # -- pydata-sphinx-theme 0.20.0 -------------------------------------------------------------------------

@@ -9,7 +9,6 @@ citations', our paragraph permalinks', our diagrams' click targets) at the id it
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -18,12 +17,11 @@ from bs4 import BeautifulSoup
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
-from sphinxcontrib.mermaid import mermaid
 
+from ..diagrams import kb_diagram
 from .patches import single_page_sidebar
 
 DOCUMENT_PREFIX = "#document-"
-CLICK_HREF = re.compile(r'(click \S+ href ")([^"]+)(")')
 
 Anchors = dict[tuple[str, str], str]
 
@@ -60,13 +58,6 @@ def in_page(uri: str, anchors: Anchors) -> str:
     return "#" + anchors.get((page, anchor), anchor) if anchor else uri
 
 
-def relative_to_in_page(href: str, page: str, anchors: Anchors) -> str:
-    """A diagram's relative link (``../directory/people.html#x``) as a link within the single page."""
-    path, _, anchor = href.partition("#")
-    target = posixpath.normpath(posixpath.join(posixpath.dirname(page), path)).removesuffix(".html")
-    return in_page(f"{DOCUMENT_PREFIX}{target}" + (f"#{anchor}" if anchor else ""), anchors)
-
-
 def repoint_links(tree: nodes.document, root: str, anchors: Anchors) -> None:
     for element, page in with_pages(tree, root):
         if isinstance(element, nodes.reference):
@@ -74,9 +65,8 @@ def repoint_links(tree: nodes.document, root: str, anchors: Anchors) -> None:
                 element["refid"] = anchors.get((page, element["refid"]), element["refid"])
             elif "refuri" in element:
                 element["refuri"] = in_page(element["refuri"], anchors)
-        elif isinstance(element, mermaid):
-            element["code"] = CLICK_HREF.sub(
-                lambda m, page=page: m[1] + relative_to_in_page(m[2], page, anchors) + m[3], element["code"])
+        elif isinstance(element, kb_diagram):
+            element["hrefs"] = {anchor: in_page(uri, anchors) for anchor, uri in element["hrefs"].items()}
 
 
 def assemble_single_page(app: Sphinx, doctree: nodes.document, docname: str) -> None:
