@@ -4,7 +4,11 @@ Timings on shared machines are noisy, so each is the median (with min and max) o
 (BENCH_RUNS, default 5), and every ratio compares numbers taken in the same run. Builds run on a
 throw-away copy of the project, so nothing here touches the working tree.
 
-    .venv/bin/python bench/run.py [--scales 1,10,50] [--runs 5]
+    .venv/bin/python bench/run.py [--scales 1,10,50] [--runs 5] [--only lighthouse] [--site _build]
+
+Lighthouse 12 (installed by `make bench` into .vendor/lighthouse) scores every page of the site in
+`--site` (the `make html` output) served by deploy/nginx.conf through deploy/nginx_local.py: mobile,
+Lighthouse's default throttling. BENCH_ONLY=lighthouse (or --only lighthouse) runs only that part.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from scripts.project_copy import copy_project  # noqa: E402
 CHROMIUM = "/usr/bin/chromium"
+LIGHTHOUSE = ROOT / ".vendor" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
+LIGHTHOUSE_METRICS = {"first-contentful-paint": "FCP", "largest-contentful-paint": "LCP",
+                      "total-blocking-time": "TBT", "cumulative-layout-shift": "CLS"}
 PAGE_TYPES = {"home": "index.html", "content page": "notes-on-sources.html", "source text": "sources/market-report.html",
               "directory": "directory/organisations.html", "search": "search.html",
               "diagram page": "ecosystem.html"}
@@ -164,6 +171,74 @@ def page_weights(site: Path, runs: int) -> list[dict[str, object]]:
     return rows
 
 
+def lighthouse_pages(site: Path) -> list[str]:
+    """Every page a reader can land on: not _static, not the 404 page, not the moved-page stubs
+    (they redirect at once)."""
+    pages = []
+    for html in sorted(site.rglob("*.html")):
+        relative = html.relative_to(site).as_posix()
+        if relative.startswith("_static/") or relative == "404.html":
+            continue
+        if 'http-equiv="refresh"' in html.read_text(encoding="utf-8")[:3000]:
+            continue
+        pages.append(relative)
+    return pages
+
+
+def lighthouse(build: Path, runs: int) -> list[dict[str, object]]:
+    """Lighthouse performance and accessibility for every page, served by deploy/nginx.conf."""
+    sys.path.insert(0, str(ROOT / "deploy"))
+    import nginx_local
+
+    if not LIGHTHOUSE.exists():
+        sys.exit(f"{LIGHTHOUSE} is missing: `make bench` installs it")
+    if not (build / "html" / "index.html").is_file():
+        sys.exit(f"{build / 'html'} has no site: run `make html` first")
+    env = {**os.environ, "CHROME_PATH": CHROMIUM}
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="kb-lighthouse-") as work:
+        port = nginx_local.free_port()
+        server = nginx_local.start(build, port, Path(work))
+        try:
+            for relative in lighthouse_pages(build / "html"):
+                scores: dict[str, list[float]] = {}
+                for _ in range(runs):
+                    run = subprocess.run(
+                        [str(LIGHTHOUSE), f"http://127.0.0.1:{port}/{relative}", "--output=json", "--output-path=stdout",
+                         "--only-categories=performance,accessibility", "--quiet",
+                         "--chrome-flags=--headless=new --no-sandbox --disable-gpu"],
+                        capture_output=True, text=True, env=env, check=False)
+                    if run.returncode != 0:
+                        sys.exit(f"lighthouse failed on {relative}:\n{run.stderr[-2000:]}")
+                    report_json = json.loads(run.stdout)
+                    values = {"performance": report_json["categories"]["performance"]["score"] * 100,
+                              "accessibility": report_json["categories"]["accessibility"]["score"] * 100}
+                    for audit, name in LIGHTHOUSE_METRICS.items():
+                        values[name] = report_json["audits"][audit]["numericValue"]
+                    blocking = report_json["audits"].get("render-blocking-resources", {})
+                    values["render_blocking_ms"] = (blocking.get("details") or {}).get("overallSavingsMs", 0)
+                    for key, value in values.items():
+                        scores.setdefault(key, []).append(value)
+                row = {"page": relative, **{k: statistics.median(v) for k, v in scores.items()}}
+                rows.append(row)
+                print(f"  lighthouse {relative}: {row['performance']:.0f} / {row['accessibility']:.0f}", file=sys.stderr)
+        finally:
+            nginx_local.stop(server)
+    return rows
+
+
+def report_lighthouse(rows: list[dict[str, object]], runs: int) -> None:
+    print(f"\nLighthouse 12, mobile, default throttling, deploy/nginx.conf on loopback (median of {runs})")
+    print(f"{'page':<40} {'perf.':>5} {'a11y':>5} {'FCP ms':>7} {'LCP ms':>7} {'TBT ms':>7} {'CLS':>6} "
+          f"{'blocking ms':>11}")
+    for row in rows:
+        print(f"{row['page']:<40} {row['performance']:5.0f} {row['accessibility']:5.0f} {row['FCP']:7.0f} "
+              f"{row['LCP']:7.0f} {row['TBT']:7.0f} {row['CLS']:6.3f} {row['render_blocking_ms']:11.0f}")
+    if rows:
+        print(f"{'lowest':<40} {min(r['performance'] for r in rows):5.0f} "
+              f"{min(r['accessibility'] for r in rows):5.0f}")
+
+
 def seconds(s: dict[str, float]) -> str:
     return f"{s['median']:6.2f} ({s['min']:.2f}–{s['max']:.2f})"
 
@@ -193,17 +268,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default=os.environ.get("BENCH_SCALES", "1,10,50"))
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "5")))
+    parser.add_argument("--lighthouse-runs", type=int, default=int(os.environ.get("LIGHTHOUSE_RUNS", "1")))
+    parser.add_argument("--only", choices=["lighthouse"], default=os.environ.get("BENCH_ONLY") or None)
+    parser.add_argument("--site", type=Path, default=ROOT / "_build", help="the make html output folder")
     args = parser.parse_args()
     scales = sorted({int(s) for s in args.scales.split(",")} | {1})
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=ROOT, check=False).stdout.strip() or "unknown"
-    with tempfile.TemporaryDirectory(prefix="kb-bench-") as scratch:
-        build_rows = builds(scales, args.runs, Path(scratch))
-        site = Path(scratch) / "out-project-1x-kb-1-0"
-        result = {"commit": commit, "runs": args.runs, "cpus": os.cpu_count(), "builds": build_rows,
-                  "pages": page_weights(site, args.runs)}
-    report(result)
-    target = ROOT / "_build" / "bench" / f"bench-{commit}.json"
+    result: dict[str, object] = {"commit": commit, "runs": args.runs, "cpus": os.cpu_count()}
+    if args.only != "lighthouse":
+        with tempfile.TemporaryDirectory(prefix="kb-bench-") as scratch:
+            result["builds"] = builds(scales, args.runs, Path(scratch))
+            site = Path(scratch) / "out-project-1x-kb-1-0"
+            result["pages"] = page_weights(site, args.runs)
+    result["lighthouse"] = lighthouse(args.site.resolve(), args.lighthouse_runs)
+    if args.only != "lighthouse":
+        report(result)
+    report_lighthouse(result["lighthouse"], args.lighthouse_runs)
+    name = f"bench-{commit}{'-lighthouse' if args.only else ''}.json"
+    target = ROOT / "_build" / "bench" / name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"\nSaved {target.relative_to(ROOT)}")

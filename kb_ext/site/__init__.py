@@ -10,6 +10,7 @@ from __future__ import annotations
 from sphinx.application import Sphinx
 
 from . import cleanup, downloads, hosting, mermaid_offline, navigation, previews, single_page
+from . import compress, purge
 
 
 def setup(app: Sphinx) -> None:
@@ -20,3 +21,5 @@ def setup(app: Sphinx) -> None:
     downloads.setup(app)
     navigation.setup(app)
     single_page.setup(app)
+    purge.setup(app)
+    compress.setup(app)
