@@ -56,12 +56,15 @@ def lighter_scripts(app: Sphinx, pagename: str, templatename: str, context: dict
     if not isinstance(scripts, list):
         return
     body = str(context.get("body", ""))
+    # The search page's template adds Sphinx's searchtools.js after these, undeferred, and it needs
+    # doctools.js to have run: there they stay as they are.
+    defer = pagename != "search"
     lighter = []
     for script in scripts:
         name = str(script.filename or "")
         if name.endswith("design-tabs.js") and "sd-tab-set" not in body:
             continue
-        if name and not {"defer", "async", "type"} & set(script.attributes) and "body" not in script.attributes:
+        if defer and name and not {"defer", "async", "type"} & set(script.attributes) and "body" not in script.attributes:
             script = _JavaScript(script.filename, priority=script.priority, **{**script.attributes, "defer": "defer"})
         lighter.append(script)
     scripts[:] = lighter
