@@ -53,7 +53,7 @@ WORD = re.compile(r"[A-Za-z_][\w-]*")
 
 def lighter_scripts(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
     scripts = context.get("script_files")
-    if not isinstance(scripts, list):
+    if not app.config.kb_slim_assets or not isinstance(scripts, list):
         return
     body = str(context.get("body", ""))
     # The search page's template adds Sphinx's searchtools.js after these, undeferred, and it needs
@@ -243,7 +243,7 @@ def checksum(path: Path) -> str:
 
 
 def slim_site(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
+    if exception is not None or app.builder.format != "html" or not app.config.kb_slim_assets:
         return
     outdir = Path(app.outdir)
     static = outdir / "_static"
@@ -304,5 +304,7 @@ def slim_site(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> None:
+    # Off only to compare with the theme's own assets (tests/test_performance.py).
+    app.add_config_value("kb_slim_assets", True, "html", types=(bool, int))
     app.connect("html-page-context", lighter_scripts, priority=950)
     app.connect("build-finished", slim_site, priority=800)

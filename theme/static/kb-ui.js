@@ -13,7 +13,13 @@
     menu.classList.toggle("show", open);
     toggle.classList.toggle("show", open);
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
-    menu.setAttribute("data-bs-popper", "static");  // Bootstrap's own rule places the menu below its button
+    if (open) {  // where Popper put it: just below the button, aligned to its end (or start)
+      var end = menu.classList.contains("dropdown-menu-end");
+      menu.style.position = "absolute";
+      menu.style.inset = end ? "0px 0px auto auto" : "0px auto auto 0px";
+      menu.style.margin = "0px";
+      menu.style.transform = "translate(0px, " + (toggle.offsetHeight + 2) + "px)";
+    }
   }
 
   function openToggles() { return Array.prototype.slice.call(document.querySelectorAll(TOGGLE + '[aria-expanded="true"]')); }
