@@ -59,9 +59,12 @@ def nginx_binary() -> str:
     return found
 
 
-def configure(build: Path, port: int, work: Path) -> Path:
-    """The repository's configuration, with the build's paths and a loopback port, ready to run."""
+def configure(build: Path, port: int, work: Path, *, ready_made: bool = True) -> Path:
+    """The repository's configuration, with the build's paths and a loopback port, ready to run.
+    ready_made=False turns gzip_static off (every response compressed on the fly), for comparison."""
     server = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
+    if not ready_made:
+        server = server.replace("gzip_static on;", "gzip_static off;")
     server = server.replace("listen 80;", f"listen 127.0.0.1:{port};")
     server = server.replace(HEADERS, str(DEPLOY / "security-headers.conf"))
     server = server.replace(f"{SITE_ROOT}/html", str(build / "html")).replace(f"{SITE_ROOT}/nginx", str(build / "nginx"))
@@ -72,8 +75,8 @@ def configure(build: Path, port: int, work: Path) -> Path:
     return config
 
 
-def start(build: Path, port: int, work: Path) -> subprocess.Popen[bytes]:
-    config = configure(build.resolve(), port, work)
+def start(build: Path, port: int, work: Path, *, ready_made: bool = True) -> subprocess.Popen[bytes]:
+    config = configure(build.resolve(), port, work, ready_made=ready_made)
     check = subprocess.run([nginx_binary(), "-t", "-p", str(work), "-c", str(config)], capture_output=True, text=True)
     if check.returncode != 0:
         raise RuntimeError(f"nginx rejects the configuration:\n{check.stderr}")

@@ -209,6 +209,21 @@ def test_compression(served: tuple[int, Path]) -> None:
     assert response.getheader("Content-Encoding") is None and body.startswith(b"\n<!DOCTYPE html>")
 
 
+def test_ready_made_gzip_served_with_content_length(served: tuple[int, Path]) -> None:
+    """nginx sends the build's own .gz (gzip_static): the very bytes of the file, with a Content-Length,
+    not compressed on the fly (which is chunked, without one); a client without gzip gets the file."""
+    port, site = served
+    for path in ("/glossary.html", "/_static/styles/pydata-sphinx-theme.css", "/_static/kb-ui.js", "/searchindex.js",
+                 "/_data/knowledge-base.json", "/sitemap.xml", "/"):
+        local = site / (path.lstrip("/") or "index.html")
+        response, body = get(port, path, **{"Accept-Encoding": "gzip"})
+        assert response.getheader("Content-Encoding") == "gzip", path
+        assert response.getheader("Content-Length") == str(len(body)), f"{path}: no Content-Length"
+        assert body == local.with_name(local.name + ".gz").read_bytes(), f"{path}: compressed on the fly"
+        response, body = get(port, path)
+        assert response.getheader("Content-Encoding") is None and body == local.read_bytes(), path
+
+
 def test_content_types(served: tuple[int, Path]) -> None:
     port, _ = served
     expected = {"/glossary.html": "text/html", "/_static/kb.css": "text/css",
