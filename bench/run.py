@@ -122,6 +122,20 @@ def rebuilds(project: Path, out: Path, jobs: str, runs: int) -> dict[str, object
     return {"noop": stats(noop), "one_page_edited": stats(edited), "pages_rewritten": written}
 
 
+def gzip_bytes(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), 6, mtime=0))
+
+
+def growth(project: Path, out: Path) -> dict[str, float]:
+    """What grows with the content: each page's own HTML, the search index; against the Markdown."""
+    pages = [gzip_bytes(p) for p in out.rglob("*.html") if "_static" not in p.relative_to(out).parts]
+    index = out / "searchindex.js"
+    return {"pages": len(pages), "content_bytes": sum(p.stat().st_size for p in (project / "docs").rglob("*.md")),
+            "median_page_gzip": statistics.median(pages), "max_page_gzip": max(pages),
+            "search_index_gzip": gzip_bytes(index) if index.is_file() else 0,
+            "static_gzip": sum(gzip_bytes(p) for p in (out / "_static").rglob("*") if p.is_file() and p.suffix != ".gz")}
+
+
 def builds(scales: list[int], runs: int, scratch: Path) -> list[dict[str, object]]:
     rows = []
     for scale in scales:
@@ -134,6 +148,7 @@ def builds(scales: list[int], runs: int, scratch: Path) -> list[dict[str, object
             rows_here.append({"scale": scale, "extra_pages": extra, "jobs": jobs, "clean": ours,
                               "clean_without_extensions": plain, "ratio": ours["median"] / plain["median"]})
         rows_here[-1]["serial_equals_parallel"] = different_files(outputs["1"], outputs["auto"]) or True
+        rows_here[0]["growth"] = growth(project, outputs["1"])
         if scale == 1:
             for row in rows_here:
                 row |= rebuilds(project, outputs[row["jobs"]], row["jobs"], runs)
@@ -256,6 +271,18 @@ def report(result: dict[str, object]) -> None:
         if "serial_equals_parallel" in row:
             same = row["serial_equals_parallel"]
             print(f"{'':>14} -j 1 and -j auto output identical: {'yes' if same is True else 'NO: ' + ', '.join(same)}")
+    grown = [row for row in result["builds"] if "growth" in row]
+    if grown:
+        base = grown[0]["growth"]
+        print("\nGrowth with the content (gzip KB; x = compared with 1x; content = the Markdown of docs/)")
+        print(f"{'content':>8} {'pages':>6} {'content x':>10} {'median page':>12} {'largest page':>13} "
+              f"{'search index':>13} {'index x':>8} {'_static':>8}")
+        for row in grown:
+            g = row["growth"]
+            print(f"{str(row['scale']) + 'x':>8} {g['pages']:>6} {g['content_bytes'] / base['content_bytes']:>10.1f} "
+                  f"{g['median_page_gzip'] / 1024:>12.1f} {g['max_page_gzip'] / 1024:>13.1f} "
+                  f"{g['search_index_gzip'] / 1024:>13.1f} "
+                  f"{g['search_index_gzip'] / max(base['search_index_gzip'], 1):>8.1f} {g['static_gzip'] / 1024:>8.0f}")
     print("\nWhat Chromium loads, per page type (cold, from disk)")
     print(f"{'page':>14} {'requests':>9} {'raw KB':>8} {'gzip KB':>8} {'diagram drawn, ms':>24}")
     for row in result["pages"]:
