@@ -86,15 +86,12 @@ def test_every_page_without_diagrams_within_100_kb(built_site: Path, cold_loads:
     assert not over, "\n".join(over)
 
 
-MERMAID_AT_RUN_TIME = (ROOT / "theme" / "static" / "kb-diagrams.js").is_file() and "mermaid" in (
-    ROOT / "theme" / "static" / "kb-diagrams.js").read_text(encoding="utf-8")
-
-
-@pytest.mark.xfail(MERMAID_AT_RUN_TIME, strict=True,
-                   reason="diagrams drawn in the browser by mermaid.min.js (1 MB gzip); the diagrams work "
-                          "(issue 16) draws them at build time")
 def test_every_page_with_diagrams_within_200_kb(built_site: Path, cold_loads: dict[Path, ColdLoad]) -> None:
     over = over_budget(built_site, cold_loads, True, DIAGRAM_BUDGET)
+    if over and (built_site / "_static" / "vendor" / "mermaid.min.js").is_file():
+        # Diagrams still drawn in the browser by mermaid.min.js (1 MB gzip): the diagrams work
+        # (issue 16) draws them at build time. Once mermaid.min.js is gone, this budget is enforced.
+        pytest.xfail("diagram pages over budget while mermaid.min.js draws them:\n" + "\n".join(over))
     assert not over, "\n".join(over)
 
 
