@@ -27,7 +27,7 @@ import nginx_local  # noqa: E402
 MIX = ["/", "/index.html", "/agreements.html", "/export-initiative.html", "/ecosystem.html",
        "/directory/organisations.html", "/directory/people.html", "/key-figures.html", "/glossary.html",
        "/sources/market-report.html", "/search.html", "/searchindex.js", "/_static/kb.css",
-       "/_static/styles/pydata-sphinx-theme.css", "/_static/scripts/pydata-sphinx-theme.js", "/_static/kb-ui.js",
+       "/_static/styles/theme.css", "/_static/scripts/pydata-sphinx-theme.js", "/_static/kb-ui.js",
        "/_static/vendor/mermaid.min.js", "/_data/knowledge-base.json", "/_static/favicon.svg"]
 LUA = """
 paths = {%s}
