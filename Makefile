@@ -15,6 +15,8 @@ AXE_VERSION := 4.11.0
 AXE_JS := .vendor/test/axe.min.js
 VNU_VERSION := 26.9.27
 VNU_JAR := .vendor/test/vnu.jar
+LIGHTHOUSE_VERSION := 12.8.2
+LIGHTHOUSE := .vendor/lighthouse/node_modules/.bin/lighthouse
 STRICT := -W --keep-going -n -E
 
 .PHONY: html offline bench load test serve clean vendor deps test-deps system-deps urls
@@ -49,6 +51,13 @@ $(VNU_JAR): vendor.sha256
 	cp .vendor/npm/package/build/dist/vnu.jar $@
 	grep ' $@$$' vendor.sha256 | sha256sum --check --quiet
 
+# Lighthouse for `make bench`, pinned, into its own folder; install scripts off (it runs Debian's Chromium).
+$(LIGHTHOUSE):
+	@mkdir -p .vendor/lighthouse
+	npm install --silent --prefix .vendor/lighthouse --ignore-scripts --no-audit --no-fund --no-save \
+	  lighthouse@$(LIGHTHOUSE_VERSION)
+	test -x $@
+
 vendor:
 
 # Atomic (scripts/build.py): Sphinx builds into a fresh folder, which replaces $(OUT)/html only if the
@@ -66,13 +75,16 @@ offline: html $(VENV)/.test-deps
 	$(BIN)/python -m scripts.offline_editions $(OUT) $(OUT)/offline
 
 # The benchmark (bench/run.py): build times and page weights, medians of BENCH_RUNS runs (default 5),
-# over 1x, 10x and 50x content (BENCH_SCALES); prints a table and saves _build/bench/bench-<commit>.json.
-bench: vendor $(VENV)/.test-deps
-	@bash scripts/debian-packages.sh chromium=chromium
+# over 1x, 10x and 50x content (BENCH_SCALES); then Lighthouse 12 (performance, accessibility) on every
+# page of the `make html` site served by deploy/nginx.conf. BENCH_ONLY=lighthouse runs only Lighthouse.
+# Prints the tables and saves _build/bench/bench-<commit>.json.
+bench: html $(VENV)/.test-deps $(LIGHTHOUSE)
+	@bash scripts/debian-packages.sh chromium=chromium nginx=nginx
 	$(BIN)/python -m bench.run
 
 # The load run (bench/load.py): wrk against deploy/nginx.conf on loopback, over a mix of pages and
-# assets, for a bounded time and number of connections; prints requests per second and latencies.
+# assets, for a bounded time and number of connections, once compressing on the fly and once serving
+# the build's ready-made .gz files; prints requests per second and latencies for both.
 load: html
 	@bash scripts/debian-packages.sh nginx=nginx wrk=wrk
 	$(BIN)/python -m bench.load $(OUT)

@@ -3,12 +3,16 @@ and a local look. The wrapper only supplies what a server's main nginx.conf woul
 folders, mime types) and points the configuration's paths at the build.
 
     python deploy/nginx_local.py [BUILD_DIR=_build] [PORT=8080]     # Ctrl+C stops it
+
+Ctrl+C, SIGINT or SIGTERM (also when started in the background with `&`, where the shell makes the
+process ignore SIGINT) stop nginx and remove the temporary folder.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -55,9 +59,12 @@ def nginx_binary() -> str:
     return found
 
 
-def configure(build: Path, port: int, work: Path) -> Path:
-    """The repository's configuration, with the build's paths and a loopback port, ready to run."""
+def configure(build: Path, port: int, work: Path, *, ready_made: bool = True) -> Path:
+    """The repository's configuration, with the build's paths and a loopback port, ready to run.
+    ready_made=False turns gzip_static off (every response compressed on the fly), for comparison."""
     server = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
+    if not ready_made:
+        server = server.replace("gzip_static on;", "gzip_static off;")
     server = server.replace("listen 80;", f"listen 127.0.0.1:{port};")
     server = server.replace(HEADERS, str(DEPLOY / "security-headers.conf"))
     server = server.replace(f"{SITE_ROOT}/html", str(build / "html")).replace(f"{SITE_ROOT}/nginx", str(build / "nginx"))
@@ -68,34 +75,67 @@ def configure(build: Path, port: int, work: Path) -> Path:
     return config
 
 
-def start(build: Path, port: int, work: Path) -> subprocess.Popen[bytes]:
-    config = configure(build.resolve(), port, work)
+def start(build: Path, port: int, work: Path, *, ready_made: bool = True) -> subprocess.Popen[bytes]:
+    config = configure(build.resolve(), port, work, ready_made=ready_made)
     check = subprocess.run([nginx_binary(), "-t", "-p", str(work), "-c", str(config)], capture_output=True, text=True)
     if check.returncode != 0:
         raise RuntimeError(f"nginx rejects the configuration:\n{check.stderr}")
     process = subprocess.Popen([nginx_binary(), "-p", str(work), "-c", str(config)])
-    for _ in range(100):
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+                return process
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"nginx did not answer on port {port}; see {work / 'error.log'}")
+    except BaseException:  # a signal or a failure while starting: never leave nginx behind
+        stop(process)
+        raise
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """nginx's fast shutdown (SIGTERM), waited for; SIGKILL if it does not go within 10 s."""
+    if process.poll() is None:
+        process.terminate()
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
-            return process
-        except OSError:
-            time.sleep(0.05)
-    process.terminate()
-    raise RuntimeError(f"nginx did not answer on port {port}; see {work / 'error.log'}")
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
-def main() -> None:
+class Stopped(Exception):
+    """Raised by the signal handlers, so the cleanup below runs whatever was going on."""
+
+
+def on_signal(signum: int, frame: object) -> None:
+    raise Stopped(signal.Signals(signum).name)
+
+
+def main() -> int:
     build = Path(sys.argv[1] if len(sys.argv) > 1 else "_build")
     port = int(sys.argv[2]) if len(sys.argv) > 2 else 8080
-    with tempfile.TemporaryDirectory(prefix="kb-nginx-") as work:
-        process = start(build, port, Path(work))
-        print(f"nginx serves {build / 'html'} on http://127.0.0.1:{port}/ (Ctrl+C stops it)")
-        try:
-            process.wait()
-        except KeyboardInterrupt:
-            process.terminate()
-            process.wait()
+    # Explicit handlers: a background job inherits SIGINT ignored, and Python's default SIGTERM
+    # would end the wrapper without stopping nginx or removing the folder.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
+    work = Path(tempfile.mkdtemp(prefix="kb-nginx-"))
+    process = None
+    try:
+        process = start(build, port, work)
+        print(f"nginx serves {build / 'html'} on http://127.0.0.1:{port}/ (Ctrl+C stops it; "
+              f"temporary folder {work})", flush=True)
+        return process.wait()
+    except Stopped:
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C must not interrupt the cleanup
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if process is not None:
+            stop(process)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -23,7 +23,7 @@ from kb_ext.site.downloads import edition_name  # run as `python -m scripts.offl
 CHROMIUM = "/usr/bin/chromium"
 ZIP_EPOCH_MIN = 315532800  # 1980-01-01: a zip cannot store an earlier date
 # Not part of a copy read from disk: 404.html is for web servers (root-absolute links), .buildinfo
-# is Sphinx's incremental-build record.
+# is Sphinx's incremental-build record, *.gz are the web server's ready-made compressed copies.
 LEFT_OUT = {"404.html", ".buildinfo"}
 README = """{title}
 {underline}
@@ -53,7 +53,7 @@ FOOTER = ('<div style="font-size:8px;width:100%;padding:0 12mm;color:#444;displa
 def pack(folder: Path, archive_path: Path, top: str, readme: str) -> None:
     epoch = max(int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0), ZIP_EPOCH_MIN)
     date_time = time.gmtime(epoch)[:6]
-    files = sorted((p for p in folder.rglob("*") if p.is_file() and p.name not in LEFT_OUT),
+    files = sorted((p for p in folder.rglob("*") if p.is_file() and p.name not in LEFT_OUT and p.suffix != ".gz"),
                    key=lambda p: p.relative_to(folder).as_posix())
     with zipfile.ZipFile(archive_path, "w") as archive:
         def add(name: str, data: bytes) -> None:
@@ -77,9 +77,6 @@ def print_pdf(single_page: Path, pdf_path: Path) -> None:
         page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
                    else route.abort())
         page.goto(single_page.as_uri(), wait_until="load")
-        page.wait_for_function(
-            "document.querySelectorAll('pre.mermaid').length === "
-            "document.querySelectorAll('pre.mermaid.kb-rendered svg').length", timeout=60000)
         page.emulate_media(media="print")
         page.pdf(path=str(pdf_path), format="A4", print_background=True, display_header_footer=True,
                  header_template="<span></span>", footer_template=FOOTER, outline=True, tagged=True,

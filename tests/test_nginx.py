@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import os
 import re
 import shutil
+import signal
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,6 +69,99 @@ def test_security_headers_on_pages_assets_errors_and_redirects(served: tuple[int
         assert not response.getheader("Server", "").startswith("nginx/"), "version disclosed"
 
 
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "Permissions-Policy",
+                    "X-Frame-Options")
+
+
+@pytest.mark.parametrize(("path", "headers", "status"), [
+    ("/glossary.html", {}, 200),
+    ("/glossary.html", {"Accept-Encoding": "gzip"}, 200),
+    ("/glossary.html", {"Range": "bytes=0-9"}, 206),
+    ("/glossary.html", {"Range": "bytes=99999999-"}, 416),
+    ("/_static/kb.css", {"Range": "bytes=99999999-"}, 416),
+    ("/downloads/edition.pdf", {"Range": "bytes=99999999-"}, 416),
+    ("/_static/kb.css", {}, 200),
+    ("/downloads/edition.zip", {}, 200),
+    ("/no-such-page.html", {}, 404),
+    ("/measures.html", {}, 301),
+])
+def test_each_security_header_exactly_once(served: tuple[int, Path], path: str, headers: dict[str, str],
+                                           status: int) -> None:
+    """nginx runs its header filters a second time for a 416 (range not satisfiable): the headers
+    must not be added twice."""
+    port, _ = served
+    response, _ = get(port, path, **headers)
+    assert response.status == status, path
+    names = [name.lower() for name, _ in response.getheaders()]
+    for header in (*SECURITY_HEADERS, "Cache-Control"):
+        expected = 0 if header == "Cache-Control" and status == 301 else 1
+        assert names.count(header.lower()) in ({1} if expected else {0, 1}), (path, status, header, names)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by its parent) counts as stopped.
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split(") ")[-1][:1] != "Z"
+
+
+def served_by(wrapper: int, port: int) -> tuple[int, Path]:
+    """(nginx master's pid, its prefix folder) once the wrapper's nginx answers on the port."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            get(port, "/")
+        except OSError:
+            time.sleep(0.1)
+            continue
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().split(") ")[-1].split()
+                # nginx rewrites its command line into one string: "nginx: master process … -p DIR …"
+                command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").split()
+            except OSError:
+                continue
+            if int(fields[1]) == wrapper and b"-p" in command:
+                return int(stat.parent.name), Path(command[command.index(b"-p") + 1].decode())
+    raise AssertionError("the wrapper's nginx never answered")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_the_local_wrapper_stops_nginx_and_cleans_up_when_signalled(served: tuple[int, Path],
+                                                                    signum: signal.Signals) -> None:
+    """Started in the background by a shell (which makes it ignore SIGINT), then stopped with a
+    signal: nginx must stop, the port close and the temporary folder go."""
+    _, site = served
+    port = nginx_local.free_port()
+    shell = subprocess.Popen(
+        ["bash", "-c", f'"{sys.executable}" "{ROOT / "deploy" / "nginx_local.py"}" "{site.parent}" {port} & '
+                       'echo "wrapper $!"; wait'],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    nginx_pid = None
+    try:
+        wrapper = int(shell.stdout.readline().split()[1])
+        nginx_pid, work = served_by(wrapper, port)
+        assert alive(nginx_pid)
+        os.kill(wrapper, signum)
+        shell.wait(timeout=15)
+        deadline = time.monotonic() + 5
+        while alive(nginx_pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not alive(nginx_pid), f"nginx still runs after {signum.name} to the wrapper"
+        assert not work.exists(), f"{work} left behind after {signum.name}"
+        with pytest.raises(OSError):
+            get(port, "/")
+    finally:
+        if shell.poll() is None:
+            os.killpg(shell.pid, signal.SIGKILL)
+            shell.wait()
+        if nginx_pid and alive(nginx_pid):  # left running by a broken wrapper: not by the test run too
+            os.kill(nginx_pid, signal.SIGQUIT)
+
+
 def test_the_policy_is_strict_and_the_pages_carry_it(served: tuple[int, Path]) -> None:
     port, _ = served
     policy = header_policy()
@@ -110,6 +207,21 @@ def test_compression(served: tuple[int, Path]) -> None:
         assert gzip.decompress(body), path
     response, body = get(port, "/glossary.html")
     assert response.getheader("Content-Encoding") is None and body.startswith(b"\n<!DOCTYPE html>")
+
+
+def test_ready_made_gzip_served_with_content_length(served: tuple[int, Path]) -> None:
+    """nginx sends the build's own .gz (gzip_static): the very bytes of the file, with a Content-Length,
+    not compressed on the fly (which is chunked, without one); a client without gzip gets the file."""
+    port, site = served
+    for path in ("/glossary.html", "/_static/styles/theme.css", "/_static/kb-ui.js", "/searchindex.js",
+                 "/_data/knowledge-base.json", "/sitemap.xml", "/"):
+        local = site / (path.lstrip("/") or "index.html")
+        response, body = get(port, path, **{"Accept-Encoding": "gzip"})
+        assert response.getheader("Content-Encoding") == "gzip", path
+        assert response.getheader("Content-Length") == str(len(body)), f"{path}: no Content-Length"
+        assert body == local.with_name(local.name + ".gz").read_bytes(), f"{path}: compressed on the fly"
+        response, body = get(port, path)
+        assert response.getheader("Content-Encoding") is None and body == local.read_bytes(), path
 
 
 def test_content_types(served: tuple[int, Path]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sphinx.application import Sphinx
 
-from . import assets, cleanup, downloads, hosting, navigation, patches, previews, single_page
+from . import assets, cleanup, compress, downloads, hosting, navigation, patches, previews, purge, single_page
 
 
 def setup(app: Sphinx) -> None:
@@ -21,3 +21,5 @@ def setup(app: Sphinx) -> None:
     downloads.setup(app)
     navigation.setup(app)
     single_page.setup(app)
+    purge.setup(app)
+    compress.setup(app)
