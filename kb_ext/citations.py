@@ -20,6 +20,7 @@ from sphinx.util.docutils import ReferenceRole
 
 from .catalogue import SourceText
 from .domain import KnowledgeBaseDomain
+from .references import references_list as rendered_references
 from .state import source_texts
 
 logger = logging.getLogger(__name__)
@@ -142,19 +143,15 @@ def resolve_citations(app: Sphinx, doctree: nodes.document, docname: str) -> Non
                 uri = ""
             marker["uris"].append(uri)
 
+    # The references list: rendered by kb_ext.site.references (each paragraph in full, the page's quotes
+    # marked), which the reference previews read.
+    quotes: dict[tuple[str, int], list[str]] = {}
+    for marker in doctree.findall(citation_marker):
+        for paragraph in marker["paragraphs"]:
+            quotes.setdefault((marker["text_id"], paragraph), []).extend(marker["quotes"])
     for placeholder in list(doctree.findall(references_list)):
-        items = nodes.enumerated_list(classes=["kb-references"])
-        for text_id, paragraph in placeholder["cited"]:
-            source = texts[text_id]
-            item = nodes.list_item(ids=[f"ref-{text_id}-p{paragraph}"])
-            para = nodes.paragraph()
-            uri = source_uri(app, docname, text_id, paragraph) or ""
-            para += nodes.reference("", f"{source.title}, ¶{paragraph}", refuri=uri, internal=True)
-            para += nodes.Text(": ")
-            para += nodes.inline("", f"“{excerpt(source.paragraph(paragraph).text)}”", classes=["kb-excerpt"])
-            item += para
-            items += item
-        placeholder.replace_self(items)
+        placeholder.replace_self(rendered_references(
+            placeholder["cited"], quotes, texts, lambda text_id, n: source_uri(app, docname, text_id, n) or ""))
 
 
 def visit_citation_marker_html(translator: Any, node: citation_marker) -> None:
@@ -165,7 +162,7 @@ def visit_citation_marker_html(translator: Any, node: citation_marker) -> None:
         tooltip = label + "".join(f": “{q}”" for q in node["quotes"])
         links.append(
             f'<a class="kb-cite-link" href="{translator.attval(uri)}" title="{translator.attval(tooltip)}"'
-            f' aria-label="{translator.attval("Source: " + label)}">{number}</a>'
+            f' aria-label="{translator.attval(f"Reference {number}: {label}")}">{number}</a>'
         )
     translator.body.append(f'<sup class="kb-cite" id="{node["ids"][0]}">[{",".join(links)}]</sup>')
     raise nodes.SkipNode

@@ -58,7 +58,7 @@ def test_citation_links_to_the_paragraph_with_accessible_name(build: Callable[..
     html = page(app, "cites")
     first = re.search(r'<sup class="kb-cite" id="cite-1">(.*?)</sup>', html).group(1)
     assert 'href="source.html#p1"' in first
-    assert 'aria-label="Source: A tiny text, paragraph 1"' in first
+    assert 'aria-label="Reference 1: A tiny text, paragraph 1"' in first, "the name starts with the visible number"
     quoted = re.search(r'<sup class="kb-cite" id="cite-2">(.*?)</sup>', html).group(1)
     assert 'title="A tiny text, paragraph 3: “42 widgets”"' in quoted
     several = re.search(r'<sup class="kb-cite" id="cite-3">(.*?)</sup>', html).group(1)
@@ -70,7 +70,8 @@ def test_references_list_each_cited_paragraph_once(build: Callable[..., tuple[An
     html = page(app, "cites")
     references = html[html.index('id="references"'):]
     assert re.findall(r'<li id="(ref-[^"]+)"', references) == ["ref-tiny-p1", "ref-tiny-p3", "ref-tiny-p2"]
-    assert "A tiny text, ¶3</a>: <span class=\"kb-excerpt\">“The third line³ has 42 widgets.”" in references
+    assert "A tiny text, ¶3</a></p>" in references
+    assert "“The third line³ has <mark class=\"kb-quote\">42 widgets</mark>.”" in references, "whole text, quote marked"
 
 
 def test_backlinks_and_coverage_on_the_source_page(build: Callable[..., tuple[Any, str]]) -> None:

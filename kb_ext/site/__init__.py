@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from sphinx.application import Sphinx
 
+from .. import references
+
 from . import cleanup, downloads, hosting, mermaid_offline, navigation, previews, single_page
 
 
@@ -20,3 +22,4 @@ def setup(app: Sphinx) -> None:
     downloads.setup(app)
     navigation.setup(app)
     single_page.setup(app)
+    references.setup(app)
