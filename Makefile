@@ -12,9 +12,10 @@ export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 
 export PYTHONHASHSEED := 0
 
 MERMAID_VERSION := 11.12.1
-AXE_VERSION := 4.11.0
+AXE_VERSION := 4.14.1
 MERMAID_JS := .vendor/static/vendor/mermaid.min.js
-AXE_JS := .vendor/test/axe.min.js
+# Versioned file name: a bump fetches the new release instead of reusing an older one in .vendor.
+AXE_JS := .vendor/test/axe-$(AXE_VERSION).min.js
 VNU_VERSION := 26.9.27
 VNU_JAR := .vendor/test/vnu.jar
 STRICT := -W --keep-going -n -E

@@ -38,7 +38,7 @@ def test_every_page_in_every_mode(built_site: Path, http_site: str, html_pages: 
 
 
 @pytest.mark.parametrize("mode", ["light", "dark"])
-def test_accessibility_axe_wcag21_aa(built_site: Path, html_pages: list[Path], open_page, mode: str) -> None:
+def test_accessibility_axe_wcag22_aa(built_site: Path, html_pages: list[Path], open_page, mode: str) -> None:
     findings = []
     for html in html_pages:
         page, _ = open_page(html.as_uri(), color_scheme=mode)

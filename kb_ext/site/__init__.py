@@ -11,7 +11,7 @@ from sphinx.application import Sphinx
 
 from .. import references
 
-from . import cleanup, downloads, hosting, mermaid_offline, navigation, previews, single_page
+from . import cite, cleanup, downloads, hosting, mermaid_offline, navigation, previews, single_page
 
 
 def setup(app: Sphinx) -> None:
@@ -23,3 +23,4 @@ def setup(app: Sphinx) -> None:
     navigation.setup(app)
     single_page.setup(app)
     references.setup(app)
+    cite.setup(app)
