@@ -11,7 +11,7 @@ from sphinx.application import Sphinx
 
 from .. import references
 
-from . import cite, cleanup, downloads, hosting, mermaid_offline, navigation, previews, single_page
+from . import cite, cleanup, downloads, figures_data, hosting, mermaid_offline, navigation, previews, single_page
 
 
 def setup(app: Sphinx) -> None:
@@ -24,3 +24,4 @@ def setup(app: Sphinx) -> None:
     single_page.setup(app)
     references.setup(app)
     cite.setup(app)
+    figures_data.setup(app)
