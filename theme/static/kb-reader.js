@@ -410,7 +410,46 @@
     update();
   }
 
+  /* ---------- 4. Phones: stacked tables, the source's name in view --------------------------------- */
+
+  function initLayout() {
+    // Each body cell is labelled with its column's header, shown above the cell when a table is stacked.
+    document.querySelectorAll(".bd-article table").forEach(function (table) {
+      var head = table.querySelector("thead tr");
+      if (!head) return;
+      var labels = Array.prototype.map.call(head.children, function (cell) { return text(cell); });
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        Array.prototype.forEach.call(row.children, function (cell, index) {
+          if (labels[index]) cell.setAttribute("data-label", labels[index]);
+        });
+      });
+      table.classList.add("kb-stack");
+    });
+    // Source pages: a slim sticky title above the paragraphs, below the theme's sticky header.
+    var source = document.querySelector(".kb-source-text");
+    var heading = document.querySelector(".bd-article h1");
+    if (source && heading) {
+      var sticky = document.createElement("p");
+      sticky.className = "kb-source-sticky";
+      sticky.setAttribute("aria-hidden", "true");
+      sticky.textContent = text(heading);
+      source.insertBefore(sticky, source.firstChild);
+    }
+    var header = document.querySelector(".bd-header-article");
+    function measure() {
+      var height = header && getComputedStyle(header).position === "sticky" ? header.offsetHeight : 0;
+      document.documentElement.style.setProperty("--kb-header-height", height + "px");
+    }
+    measure();
+    window.addEventListener("resize", measure);
+    if (source && location.hash && /^#p\d+$/.test(location.hash)) {
+      var target = document.getElementById(location.hash.slice(1));
+      if (target) target.scrollIntoView();
+    }
+  }
+
   function init() {
+    initLayout();
     initPreviews();
     initCite();
     initDirectory();
