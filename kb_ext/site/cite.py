@@ -70,6 +70,6 @@ def setup(app: Sphinx) -> None:
     if in_git_work_tree(Path(app.confdir)):
         app.setup_extension(GIT_DATES)
     app.add_js_file("kb-reader.js", priority=700, defer="defer")
-    app.add_css_file("kb-reader.css", priority=700)
+    app.add_css_file("kb-reader.css", priority=900)  # after html_css_files (800): kb.css
     app.connect("doctree-read", note_data_dependencies)
     app.connect("html-page-context", page_context, priority=900)
