@@ -41,6 +41,7 @@
     var openTimer = 0;
     var closeTimer = 0;
     var pointer = "mouse";
+    var refocusing = false;  // focus given back to the marker on close must not reopen the preview
 
     function isOpen() { return popover.classList.contains("kb-open"); }
 
@@ -120,7 +121,11 @@
       if (supported) popover.hidePopover();
       if (current) {
         current.setAttribute("aria-expanded", "false");
-        if (returnFocus || hadFocus) current.focus({ preventScroll: true });
+        if (returnFocus || hadFocus) {
+          refocusing = true;
+          current.focus({ preventScroll: true });
+          refocusing = false;
+        }
       }
     }
 
@@ -142,7 +147,7 @@
         closeTimer = later(hide, 300);
       });
       marker.addEventListener("focus", function () {
-        if (pointer === "touch" || pointer === "pen") return;  // a tap: the click decides
+        if (refocusing || pointer === "touch" || pointer === "pen") return;  // a tap: the click decides
         show(marker);
       });
       marker.addEventListener("blur", function (event) {
