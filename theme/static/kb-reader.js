@@ -282,7 +282,7 @@
       '<h3>BibTeX</h3><pre class="kb-cite-bib"></pre>' +
       '<div class="kb-cite-buttons">' +
       '<button type="button" class="kb-copy" data-kb-copy="url">Copy address</button>' +
-      '<button type="button" class="kb-copy" data-kb-copy="plain">Copy plain text</button>' +
+      '<button type="button" class="kb-copy" data-kb-copy="plain" autofocus>Copy plain text</button>' +
       '<button type="button" class="kb-copy" data-kb-copy="bib">Copy BibTeX</button>' +
       '<button type="button" class="kb-cite-close">Close</button></div>' +
       '<p class="kb-cite-status" role="status" aria-live="polite"></p>';
@@ -320,6 +320,9 @@
     });
     dialog.querySelector(".kb-cite-close").addEventListener("click", function () { dialog.close(); });
     dialog.addEventListener("click", function (event) { if (event.target === dialog) dialog.close(); });
+    dialog.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { event.preventDefault(); dialog.close(); }
+    });
     dialog.addEventListener("close", function () { if (opener) opener.focus(); });
 
     pageButton.hidden = false;
