@@ -64,6 +64,11 @@ def page_context(app: Sphinx, pagename: str, templatename: str, context: dict[st
     # The git extension's date (its handler runs first); None for generated pages or without git.
     updated = context.get("last_updated") if GIT_DATES in app.extensions else None
     context["kb_last_updated"] = updated
+    if pagename == "search":
+        # Nothing on the search page to preview, cite or filter; it stays within its weight budget.
+        for key in ("script_files", "css_files"):
+            if isinstance(context.get(key), list):
+                context[key][:] = [f for f in context[key] if "kb-reader." not in str(getattr(f, "filename", f) or "")]
 
 
 def setup(app: Sphinx) -> None:
