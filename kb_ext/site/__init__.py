@@ -10,7 +10,6 @@ from __future__ import annotations
 from sphinx.application import Sphinx
 
 from .. import references
-
 from . import cite, cleanup, downloads, figures_data, hosting, mermaid_offline, navigation, previews, single_page
 
 
