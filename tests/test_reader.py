@@ -16,6 +16,7 @@ import jsonschema
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from playwright.sync_api import expect
 
 from conftest import ROOT, Visit, copy_project, left_behind, sphinx_build
 
@@ -176,8 +177,8 @@ def cite_dialog_copy(page, what: str) -> str:
     button = dialog.locator(f"button[data-kb-copy={key}]")
     assert button.inner_text() == f"Copy {what}"
     button.click()
-    page.wait_for_function("document.querySelector('#kb-cite-dialog .kb-cite-status').textContent.includes('Copied')")
-    assert button.inner_text() == "Copied"
+    expect(button).to_have_text("Copied", timeout=3000)
+    assert "Copied" in dialog.locator(".kb-cite-status").inner_text()
     return page.evaluate("navigator.clipboard.readText()")
 
 

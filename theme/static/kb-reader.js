@@ -309,6 +309,7 @@
       button.addEventListener("click", function () {
         if (!currentCitation) return;
         var status = dialog.querySelector(".kb-cite-status");
+        status.textContent = "";
         copyText(currentCitation[button.dataset.kbCopy]).then(function () {
           dialog.querySelectorAll(".kb-copy").forEach(function (b) { b.textContent = b.dataset.kbLabel; });
           button.textContent = "Copied";
