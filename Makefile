@@ -11,8 +11,9 @@ SPHINXOPTS ?=
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 export PYTHONHASHSEED := 0
 
-AXE_VERSION := 4.11.0
-AXE_JS := .vendor/test/axe.min.js
+AXE_VERSION := 4.14.1
+# Versioned file name: a bump fetches the new release instead of reusing an older one in .vendor.
+AXE_JS := .vendor/test/axe-$(AXE_VERSION).min.js
 VNU_VERSION := 26.9.27
 VNU_JAR := .vendor/test/vnu.jar
 LIGHTHOUSE_VERSION := 12.8.2

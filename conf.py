@@ -46,7 +46,9 @@ nitpicky = True
 html_theme = "sphinx_book_theme"
 html_title = project
 html_favicon = str(ROOT / "theme" / "static" / "favicon.svg")
-html_last_updated_fmt = None
+# Each page's last update comes from git (kb_ext/site/cite.py loads sphinx-last-updated-by-git in a work tree).
+html_last_updated_fmt = "%Y-%m-%d"
+git_last_updated_timezone = "UTC"
 html_show_sourcelink = False
 html_copy_source = False
 html_show_search_summary = False  # summaries are fetched in the background, which fails from file://
@@ -63,6 +65,9 @@ html_theme_options = {
     # The sidebar lists the top-level pages and the current page's own branch, not every page of every
     # section: each page's navigation then stays small as the site grows (make bench: linear growth).
     "collapse_navbar": True,
+    # Under each page: its last update and "Cite this page"; the footer: the edition, the year, the Index.
+    "article_footer_items": ["kb-page-meta.html"],
+    "footer_content_items": ["kb-footer.html"],
 }
 
 # Stable links: every published URL stays valid. A moved page gets an entry here (old docname ->

@@ -8,7 +8,6 @@ several quotes: separate them with `` | ``. Who cites what is recorded by
 
 from __future__ import annotations
 
-import re
 from contextvars import ContextVar
 from typing import Any
 
@@ -23,12 +22,11 @@ from . import grammar
 from .catalogue import SourceText
 from .domain import KnowledgeBaseDomain
 from .nodes import citation_marker, kb_xref, paragraph_name, references_list
+from .references import references_list as rendered_references
 from .state import note_texts, source_texts
 
 logger = logging.getLogger(__name__)
 
-TARGET_RE = re.compile(r"^(?P<text>[a-z0-9-]+)#(?P<paras>p\d+(?:-\d+)?(?:,\s*p\d+(?:-\d+)?)*)$")
-EXCERPT_WORDS = 24
 HIDDEN = "visually-hidden"  # the theme's (Bootstrap's) class: read by screen readers, not shown
 
 __all__ = ["citation_marker", "make_citation", "references_list"]
@@ -36,19 +34,6 @@ __all__ = ["citation_marker", "make_citation", "references_list"]
 
 def normalise_space(text: str) -> str:
     return " ".join(text.split())
-
-
-def parse_paragraphs(spec: str) -> list[int]:
-    numbers: list[int] = []
-    for part in spec.split(","):
-        first, _, last = part.strip().removeprefix("p").partition("-")
-        numbers.extend(range(int(first), int(last or first) + 1))
-    return list(dict.fromkeys(numbers))
-
-
-def excerpt(text: str, words: int = EXCERPT_WORDS) -> str:
-    parts = text.split()
-    return " ".join(parts) if len(parts) <= words else " ".join(parts[:words]) + " …"
 
 
 def paragraph_label(source: SourceText, number: int) -> str:
@@ -102,7 +87,12 @@ class NumberCitations(SphinxTransform):
         note_texts(self.env, *{text_id for text_id, _ in numbers})  # quotes checked, titles and excerpts shown
         section = nodes.section(ids=["references"], names=["references"])
         section += nodes.title("", "References")
-        section += references_list(cited=list(numbers))
+        quotes: dict[tuple[str, int], list[str]] = {}
+        for marker in self.document.findall(citation_marker):
+            for n in marker["paragraphs"]:
+                quotes.setdefault((marker["text_id"], n), []).extend(marker["quotes"])
+        # The page's quotes of each paragraph go with the list: marked in its items (kb_ext/references.py)
+        section += references_list(cited=list(numbers), quotes=[[t, n, q] for (t, n), q in quotes.items()])
         # Inside the page's top section, so it is a second-level heading listed in the page's contents.
         (self.document.next_node(nodes.section) or self.document).append(section)
 
@@ -159,18 +149,9 @@ class CitationMarkers(SphinxPostTransform):
 def resolve_citations(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     texts = source_texts(app.env)
     for placeholder in list(doctree.findall(references_list)):
-        items = nodes.enumerated_list(classes=["kb-references"])
-        for text_id, paragraph in placeholder["cited"]:
-            source = texts[text_id]
-            item = nodes.list_item(ids=[f"ref-{text_id}-p{paragraph}"])
-            para = nodes.paragraph()
-            uri = source_uri(app, docname, text_id, paragraph) or ""
-            para += nodes.reference("", f"{source.title}, ¶{paragraph}", refuri=uri, internal=True)
-            para += nodes.Text(": ")
-            para += nodes.inline("", f"“{excerpt(source.paragraph(paragraph).text)}”", classes=["kb-excerpt"])
-            item += para
-            items += item
-        placeholder.replace_self(items)
+        quotes = {(text_id, n): marked for text_id, n, marked in placeholder.get("quotes", [])}
+        placeholder.replace_self(rendered_references(
+            placeholder["cited"], quotes, texts, lambda text_id, n: source_uri(app, docname, text_id, n) or ""))
 
 
 def setup(app: Sphinx) -> None:

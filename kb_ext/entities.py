@@ -223,45 +223,59 @@ class EntityDirectoryDirective(DataDirective):
         return [self.entry(record) for record in records]
 
     def entry(self, record: Record) -> nodes.section:
+        """One entry: the same summary block for every kind (kind, country, names, related entries), then
+        what the texts say of it. ``kb-dir-entry`` lets the directory's filter and A–Z strip find it."""
         names = [n["name"] for n in record["names"]]
         section = self.section(record["id"], display_name(record))
+        section["classes"].append("kb-dir-entry")
         section.extend(self.register(record["id"], display_name(record), names))
-        details = nodes.bullet_list(classes=["kb-entry-details"])
+        details = nodes.definition_list(classes=["kb-entry-details", "kb-summary"])
 
-        spelled = nodes.paragraph()
-        spelled += nodes.strong("", "Named in the texts as: ")
+        def row(term: str, *content: nodes.Node) -> None:
+            para = nodes.paragraph()
+            para.extend(content)
+            details.append(nodes.definition_list_item(
+                "", nodes.term("", term), nodes.definition("", para)))
+
+        kind: list[nodes.Node] = []
+        if "kind" in record:
+            kind.append(nodes.Text(record["kind"]))
+            kind.extend(self.cite(record, "kind_cite", record["kind_cite"], record.get("kind_quote")))
+        else:
+            kind.append(nodes.Text("person"))
+            for position, role in enumerate(record.get("roles", [])):
+                kind.append(nodes.Text(": " if not position else "; "))
+                kind.append(nodes.Text(role["role"]))
+                kind.extend(self.cite(role, "role", role["cite"], role["role"]))
+        row("Kind", *kind)
+        if record.get("country"):
+            row("Country", nodes.Text(record["country"]),
+                *self.cite(record, "country_cite", record["country_cite"], record.get("country_quote")))
+        else:
+            row("Country", nodes.Text("not stated in the texts"))
+
+        spelled: list[nodes.Node] = []
         for position, name in enumerate(record["names"]):
             if position:
-                spelled += nodes.Text("; ")
-            spelled += nodes.emphasis("", name["name"])
+                spelled.append(nodes.Text("; "))
+            spelled.append(nodes.emphasis("", name["name"]))
             spelled.extend(self.cite(name, "name", name["cite"], name["name"]))
-        details += nodes.list_item("", spelled)
+        row("Named in the texts as", *spelled)
 
-        if "kind" in record:
-            kind = nodes.paragraph()
-            kind += nodes.strong("", "Kind: ")
-            kind += nodes.Text(record["kind"])
-            kind.extend(self.cite(record, "kind_cite", record["kind_cite"]))
-            if record.get("country"):
-                kind += nodes.Text(f" · Country: {record['country']}")
-            details += nodes.list_item("", kind)
-
-        for role in record.get("roles", []):
-            para = nodes.paragraph()
-            para += nodes.strong("", "Role as stated: ")
-            para += nodes.Text(role["role"])
-            para.extend(self.cite(role, "role", role["cite"], role["role"]))
-            details += nodes.list_item("", para)
-
-        if record.get("affiliations"):
-            para = nodes.paragraph()
-            para += nodes.strong("", "Named with: ")
-            for position, org_id in enumerate(record["affiliations"]):
-                if position:
-                    para += nodes.Text(", ")
-                org = all_entities(self.data)[org_id]
-                para += entity_ref("", display_name(org), target=org_id, reftype="entity")
-            details += nodes.list_item("", para)
+        related: list[nodes.Node] = []
+        entities = all_entities(self.data)
+        for relation in record.get("relations", []):
+            if related:
+                related.append(nodes.Text("; "))
+            related.append(nodes.Text(relation["label"] + " "))
+            related.append(entity_ref("", display_name(entities[relation["to"]]), target=relation["to"], reftype="entity"))
+            related.extend(self.cite(relation, "label", relation["cite"]))
+        for org_id in record.get("affiliations", []):
+            if related:
+                related.append(nodes.Text("; "))
+            related.append(nodes.Text("named with "))
+            related.append(entity_ref("", display_name(entities[org_id]), target=org_id, reftype="entity"))
+        row("Related", *(related or [nodes.Text("none recorded")]))
 
         section += details
         facts = record.get("facts", [])

@@ -14,7 +14,7 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from .citations import parse_paragraphs
+from .grammar import parse_target
 from .data import Record
 from .domain import KnowledgeBaseDomain
 from .entities import COMPUTED_PREFIX, MEASURES_TEXT
@@ -63,8 +63,8 @@ def export(app: Sphinx, exception: BaseException | None) -> None:  # noqa: C901 
 
     def citation_list(target: str) -> list[dict[str, Any]]:
         """A data field's citation (``text#p3`` or ``text#p3-5``), as the domain's citation records read it."""
-        text_id, _, spec = target.partition("#")
-        return cited([(text_id, n) for n in parse_paragraphs(spec)])
+        text_id, paragraphs = parse_target(target)  # checked when the data was loaded
+        return cited([(text_id, n) for n in paragraphs])
 
     def names(record: Record) -> list[dict[str, Any]]:
         return [{"name": n["name"], **citation_list(n["cite"])[0]} for n in record["names"]]

@@ -72,7 +72,8 @@ def test_references_list_each_cited_paragraph_once(build: Callable[..., tuple[An
     html = page(app, "cites")
     references = html[html.index('id="references"'):]
     assert re.findall(r'<li id="(ref-[^"]+)"', references) == ["ref-tiny-p1", "ref-tiny-p3", "ref-tiny-p2"]
-    assert "A tiny text, ¶3</a>: <span class=\"kb-excerpt\">“The third line³ has 42 widgets.”" in references
+    assert "A tiny text, ¶3</a></p>" in references
+    assert "“The third line³ has <mark class=\"kb-quote\">42 widgets</mark>.”" in references, "whole text, quote marked"
 
 
 def test_backlinks_and_coverage_on_the_source_page(build: Callable[..., tuple[Any, str]]) -> None:

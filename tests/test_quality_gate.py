@@ -36,7 +36,7 @@ def test_every_page_in_every_mode(built_site: Path, http_site: str, html_pages: 
 
 
 @pytest.mark.parametrize("mode", ["light", "dark"])
-def test_accessibility_axe_wcag21_aa(built_site: Path, html_pages: list[Path], open_page, mode: str) -> None:
+def test_accessibility_axe_wcag22_aa(built_site: Path, html_pages: list[Path], open_page, mode: str) -> None:
     findings = []
     for html in html_pages:
         page, _ = open_page(html.as_uri(), color_scheme=mode)
@@ -156,3 +156,15 @@ def test_gate_catches_sideways_scrolling_on_a_phone(site_copy: Path, open_page) 
     path = plant(site_copy, "glossary.html", '<div style="width:2000px">wide</div>')
     page, visit = open_page(path.as_uri(), width=390)
     assert any("sideways" in f for f in gate.page_findings(page, visit, 390))
+
+
+def test_gate_catches_wcag22_target_size_and_label_in_name(site_copy: Path, open_page) -> None:
+    # Two tiny adjacent links (2.5.8, WCAG 2.2 AA) and a link named otherwise than it reads (2.5.3).
+    path = plant(site_copy, "glossary.html",
+                 '<p><a href="#a" style="font-size:6px;line-height:6px">1</a>'
+                 '<a href="#b" style="font-size:6px;line-height:6px">2</a></p><p>'
+                 '<a href="#c" aria-label="Source: a text">3</a></p>')
+    page, _ = open_page(path.as_uri())
+    violations = gate.axe_violations(page)
+    assert any(v.startswith("target-size") for v in violations), violations
+    assert any(v.startswith("label-content-name-mismatch") for v in violations), violations

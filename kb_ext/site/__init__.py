@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from sphinx.application import Sphinx
 
-from . import assets, cleanup, compress, downloads, hosting, navigation, patches, previews, purge, single_page
+from .. import references
+from . import assets, cite, cleanup, compress, downloads, figures_data, hosting, navigation, patches, previews, purge, single_page
 
 
 def setup(app: Sphinx) -> None:
@@ -21,5 +22,8 @@ def setup(app: Sphinx) -> None:
     downloads.setup(app)
     navigation.setup(app)
     single_page.setup(app)
+    references.setup(app)
+    cite.setup(app)
+    figures_data.setup(app)
     purge.setup(app)
     compress.setup(app)

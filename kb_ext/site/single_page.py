@@ -9,7 +9,6 @@ citations', our paragraph permalinks', our diagrams' click targets) at the id it
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
