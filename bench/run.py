@@ -201,8 +201,7 @@ def lighthouse_pages(site: Path) -> list[str]:
 
 def lighthouse(build: Path, runs: int) -> list[dict[str, object]]:
     """Lighthouse performance and accessibility for every page, served by deploy/nginx.conf."""
-    sys.path.insert(0, str(ROOT / "deploy"))
-    import nginx_local
+    from deploy import nginx_local
 
     if not LIGHTHOUSE.exists():
         sys.exit(f"{LIGHTHOUSE} is missing: `make bench` installs it")
@@ -313,7 +312,7 @@ def main() -> None:
         report(result)
         search_timing.report(result["search"])  # search (issue 17)
     report_lighthouse(result["lighthouse"], args.lighthouse_runs)
-    name = f"bench-{commit}{"-lighthouse" if args.only else ""}.json"
+    name = f"bench-{commit}{'-lighthouse' if args.only else ''}.json"
     target = ROOT / "_build" / "bench" / name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

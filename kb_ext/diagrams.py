@@ -157,7 +157,7 @@ def delegation(d: DiagramDirective) -> Diagram:
          "items": [item(o) for o in companies]},
         {"title": "Focus areas of the agreement, as listed", "class": "kb-box kb-area", "columns": {"wide": 3, "narrow": 1},
          "items": [{"label": p.text.removeprefix("- ")} for p in areas]},
-        {"title": "German organisations and investors", "class": "kb-box kb-de", "columns": {"wide": 3, "narrow": 2},
+        {"title": "The German side, as named in the text", "class": "kb-box kb-de", "columns": {"wide": 3, "narrow": 2},
          "items": [item(o) for o in german]},
     ]}
     items = [
@@ -165,11 +165,12 @@ def delegation(d: DiagramDirective) -> Diagram:
                                                                           "norway-germany-agreement#p2")],
         [nodes.Text("Focus areas, as listed: " + "; ".join(p.text.removeprefix("- ") for p in areas)),
          *d.cite(companies[0], "delegation", f"norway-germany-agreement#p{areas[0].number}-{areas[-1].number}")],
-        [nodes.Text("German organisations and investors: "), *joined(german),
+        [nodes.Text("The German healthcare players, investors and participants the text names: "), *joined(german),
          *d.cite(german[0], "country", "norway-germany-agreement#p2,p9-10")],
     ]
-    return Diagram("delegation", spec, "The delegation to Berlin: Norwegian companies, the agreement's focus areas, "
-                   "German partners. Each name links to its entry.", items)
+    return Diagram("delegation", spec, "The delegation to Berlin: the Norwegian companies, the agreement's focus areas "
+                   "as listed, and the German healthcare players, investors and participants the text names, side by "
+                   "side (the layout is ours: the text does not connect the groups). Each name links to its entry.", items)
 
 
 def joined(records: list[Record]) -> list[nodes.Node]:
@@ -209,8 +210,9 @@ def export_revenue(d: DiagramDirective) -> Diagram:
     points = [{"year": f["year"], "value": f["nok_billion"], "short": f"{f['nok_billion']:g}",
                "target": f["id"].startswith("export-target"), "anchor": f["id"], "title": f"{f['year']}: {f['value']}"}
               for f in figures]
-    spec = {"label": "Health-industry export revenue, NOK billion: 2021 and 2023 actual, 2030 target",
-            "title": "Health-industry export revenue", "unit": "NOK billion", "points": points,
+    spec = {"label": "Export revenue (health industry, or health and life science, as each text says), NOK billion: "
+                     "2021 and 2023 actual, 2030 target",
+            "title": "Export revenue (scope as each text says)", "unit": "NOK billion", "points": points,
             "actual_label": "Actual", "target_label": "Target", "source": source}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

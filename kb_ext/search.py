@@ -49,7 +49,8 @@ DIRECTORY_KINDS = {"organisations": ORGANISATION, "companies": COMPANY, "people"
 SKIPPED_NODE_NAMES = {"citation_marker", "references_list", "entity_backlinks", "paragraph_backlinks",
                       "paragraph_number", "coverage_summary", "footnote_reference", "citation_reference",
                       "mermaid", "kb_diagram", "system_message", "comment", "raw", "substitution_definition",
-                      "index", "toctree", "target", "meta", "pending_xref_condition"}
+                      "index", "toctree", "target", "meta", "pending_xref_condition",
+                      "literal", "literal_block"}  # code: examples of markup, not reading text
 SKIPPED_CLASSES = {"kb-cite", "kb-references", "kb-backlinks", "kb-para-number", "mermaid", "toctree-wrapper",
                    "kb-source-meta"}
 

@@ -23,7 +23,6 @@ from typing import Any
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from ..domain import KnowledgeBaseDomain
 
 GIT_DATES = "sphinx_last_updated_by_git"
 
@@ -44,15 +43,6 @@ def in_git_work_tree(path: Path) -> bool:
     except FileNotFoundError:
         return False
     return result.returncode == 0 and result.stdout.strip() == "true"
-
-
-def note_data_dependencies(app: Sphinx, doctree: nodes.document) -> None:
-    """A page with entries built from the data is as recent as its data: git dates count the YAML too."""
-    docname = app.env.current_document.docname
-    if docname not in KnowledgeBaseDomain.of(app.env).entry_pages.values():
-        return
-    for path in sorted(Path(app.confdir, app.config.kb_data_dir).glob("*.yaml")):
-        app.env.note_dependency(str(path))
 
 
 def page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
@@ -76,5 +66,4 @@ def setup(app: Sphinx) -> None:
         app.setup_extension(GIT_DATES)
     app.add_js_file("kb-reader.js", priority=700, defer="defer")
     app.add_css_file("kb-reader.css", priority=900)  # after html_css_files (800): kb.css
-    app.connect("doctree-read", note_data_dependencies)
     app.connect("html-page-context", page_context, priority=900)

@@ -46,6 +46,17 @@ def describe_page(app: Sphinx, doctree: nodes.document) -> None:
         metadata["og:description"] = lead_sentences(paragraph.astext())
 
 
+def describe_for_search_engines(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                                doctree: nodes.document | None) -> None:
+    """``<meta name="description">`` says what og:description says. sphinxext-opengraph would fill it from
+    the page's first characters (a source page's catalogue table, citation numbers and all) unless the
+    page has one already: so it has one, from the same lead sentences. Runs before opengraph (500)."""
+    description = app.env.metadata.get(pagename, {}).get("og:description") if doctree is not None else None
+    if description:
+        context["metatags"] = (context.get("metatags", "")
+                               + f'<meta name="description" content="{html.escape(description)}" />\n')
+
+
 GENERATED_PAGES = {"genindex": "Index of every organisation, person, figure and measure named on the site.",
                    "search": "Search the Norway Health Export Knowledge Base."}
 
@@ -89,3 +100,4 @@ def setup(app: Sphinx) -> None:
     app.connect("env-merge-info", keep_read_metadata, priority=900)  # after the collectors' merges (500)
     app.connect("env-updated", forget_read_metadata)
     app.connect("html-page-context", tag_generated_page)
+    app.connect("html-page-context", describe_for_search_engines, priority=400)
