@@ -108,7 +108,7 @@ def test_results_are_entries_labelled_by_kind_with_their_link_first(built_site: 
     page, _ = open_page((built_site / "search.html").as_uri())
     expected = {"Innovation Norway": "Organisation", "Vitalthings": "Company", "Vestre": "Person",
                 "measure 9": "Measure 9", "NOK 27 billion": "Figure", "fireside chat": "Term",
-                "Innovation Norway's national team": "Event"}
+                "Article on the national team": "Event"}
     for query, kind in expected.items():
         found = search(page, built_site, query)
         assert found[0]["kind"] == kind, (query, found[0])
