@@ -35,12 +35,6 @@ from .state import source_texts
 logger = logging.getLogger(__name__)
 
 DATA_DIR = "_data"  # beside the JSON export: the chart's data as CSV
-ROLE = re.compile(r"\{[a-z:-]+\}`([^`<]*?)\s*(?:<[^`>]*>)?`")
-
-
-def plain(text: str) -> str:
-    """Text without MyST role markup: ``{e}`Innovation Norway <innovation-norway>``` -> ``Innovation Norway``."""
-    return " ".join(ROLE.sub(lambda m: m[1] or "", text).split())
 
 
 class kb_diagram(nodes.General, nodes.Element):
@@ -254,12 +248,12 @@ def national_team(d: DiagramDirective) -> Diagram:
     large = d.data.figure("segment-large-threshold")
     growth = d.data.figure("segment-growth-range")
     spec = {"label": "The national team and its two segments",
-            "team": {"label": f"National team: {size['value']}", "anchor": size["id"], "title": plain(size["meaning"])},
+            "team": {"label": f"National team: {size['value']}", "anchor": size["id"], "entry_title": True},
             "children": [
                 {"label": f"Segment: {large['value']} export revenue in 2023 (count not stated)", "anchor": large["id"],
-                 "title": plain(large["meaning"])},
+                 "entry_title": True},
                 {"label": f"Segment: {growth['value']} (count not stated)", "anchor": growth["id"],
-                 "title": plain(growth["meaning"])},
+                 "entry_title": True},
                 {"label": "Also invited: several companies below these thresholds", "dashed": True},
             ]}
     items = [[nodes.Text("National team: "), entity_ref("", size["value"], target=size["id"]),
@@ -277,6 +271,19 @@ def national_team(d: DiagramDirective) -> Diagram:
 # ---------------------------------------------------------------- writing
 
 
+def entitle(spec: Any, domain: KnowledgeBaseDomain) -> None:
+    """Boxes marked ``entry_title`` take their tooltip from the domain: the entry's title as readers see
+    it (plain words, references resolved), never the data's Markdown."""
+    if isinstance(spec, dict):
+        if spec.pop("entry_title", False):
+            spec["title"] = domain.entry_title(spec["anchor"]) or ""
+        for value in spec.values():
+            entitle(value, domain)
+    elif isinstance(spec, list):
+        for value in spec:
+            entitle(value, domain)
+
+
 def resolve_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Each diagram's entry anchors -> links from this page, through the domain; the chart's CSV written."""
     domain = KnowledgeBaseDomain.of(app.env)
@@ -290,6 +297,7 @@ def resolve_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
                 continue
             hrefs[anchor] = uri
         node["hrefs"] = hrefs
+        entitle(node["spec"], domain)
         if node["csv"] and app.builder.format == "html":
             folder = Path(app.outdir, DATA_DIR)
             folder.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,8 @@ labels for ``{ref}``/intersphinx, and "appears on" backlinks.
 
 from __future__ import annotations
 
+import re
+
 from typing import Any, ClassVar
 
 from docutils import nodes
@@ -89,6 +91,12 @@ def without_article(name: str) -> str:
 
 def first_sentence(text: str) -> str:
     return text.split(". ")[0].rstrip(".")
+
+
+def short_meaning(parsed: list[nodes.Node]) -> str:
+    """A figure's meaning as an index term or tooltip: its first clause, before any aside in brackets,
+    semicolon or colon (asides hold the {ref}s to the notes, whose titles are only known later)."""
+    return re.split(r"\s*[(;:]", first_sentence(plain_text(parsed)), maxsplit=1)[0].rstrip(" ,")
 
 
 class EntityRole(ReferenceRole):
@@ -186,7 +194,9 @@ class DataDirective(SphinxDirective):
                                                   title, self.lineno)
         if not index_terms:
             return []
-        return [addnodes.index(entries=[("single", term, anchor, "", None) for term in dict.fromkeys(index_terms)])]
+        # In a "single" index entry "a; b" means entry a, sub-entry b: a semicolon of ours must not split it.
+        terms = dict.fromkeys(term.replace(";", ",") for term in index_terms)
+        return [addnodes.index(entries=[("single", term, anchor, "", None) for term in terms])]
 
     def cite(self, record: Record, key: str, target: str, quote: str | None = None) -> list[nodes.Node]:
         marker = make_citation(self.env, target, [quote] if quote else [], f"{record.path}:{record.line_of(key)}")
@@ -270,6 +280,15 @@ class EntityDirectoryDirective(DataDirective):
             related.append(nodes.Text(relation["label"] + " "))
             related.append(entity_ref("", display_name(entities[relation["to"]]), target=relation["to"], reftype="entity"))
             related.extend(self.cite(relation, "label", relation["cite"]))
+        for other in self.data.organisations:  # relations the texts give from another entry to this one
+            for relation in other.get("relations", []):
+                if relation["to"] != record["id"] or other["id"] == record["id"]:
+                    continue
+                if related:
+                    related.append(nodes.Text("; "))
+                related.append(entity_ref("", display_name(other), target=other["id"], reftype="entity"))
+                related.append(nodes.Text(f" {relation['label']} {display_name(record)}"))
+                related.extend(self.cite(relation, "label", relation["cite"]))
         for org_id in record.get("affiliations", []):
             if related:
                 related.append(nodes.Text("; "))
@@ -305,7 +324,7 @@ class KeyFiguresDirective(DataDirective):
             row = nodes.row(ids=[figure["id"]])
             value = nodes.paragraph()
             meaning = [self.paragraph(figure, "meaning", figure["meaning"])]
-            said = first_sentence(plain_text(meaning))  # the words shown, not the Markdown written
+            said = short_meaning(meaning)  # the words shown, not the Markdown written
             value.extend(self.register(figure["id"], f"{figure['value']}: {said}", [f"{figure['value']} ({said})"],
                                        objtype="figure"))
             value += nodes.strong("", figure["value"])
