@@ -64,10 +64,13 @@ def relative(location: str, project: Path) -> str:
     return location
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # colour codes, should a terminal setting slip through --no-color
+
+
 def problems_in(lines: list[str], project: Path) -> list[str]:
     problems = []
     for line in lines:
-        match = PROBLEM.match(line.rstrip())
+        match = PROBLEM.match(ANSI.sub("", line).rstrip())
         if match:
             where = relative(match["where"], project) + ": " if match["where"] else ""
             message = re.sub(r"^[A-Z][\w ]* error: ", "", match["message"])  # "Knowledge base data error: path:line: ..."
@@ -99,7 +102,7 @@ def build(project: Path, out: Path, builder: str, extra: list[str]) -> int:
     staging = out / f".staging-{builder}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     command = [sys.executable, "-m", "sphinx", "-b", builder, str(project / "docs"), str(staging / builder),
-               "-d", str(staging / "doctrees"), "-c", str(project), *STRICT, *extra]
+               "-d", str(staging / "doctrees"), "-c", str(project), "--no-color", *STRICT, *extra]
     stderr: list[str] = []
     try:
         with subprocess.Popen(command, cwd=project, stderr=subprocess.PIPE, text=True, bufsize=1) as process:

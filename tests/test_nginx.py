@@ -213,7 +213,7 @@ def test_ready_made_gzip_served_with_content_length(served: tuple[int, Path]) ->
     """nginx sends the build's own .gz (gzip_static): the very bytes of the file, with a Content-Length,
     not compressed on the fly (which is chunked, without one); a client without gzip gets the file."""
     port, site = served
-    for path in ("/glossary.html", "/_static/styles/theme.css", "/_static/kb-ui.js", "/searchindex.js",
+    for path in ("/glossary.html", "/_static/styles/theme.css", "/_static/kb-ui.js", "/_static/kb-search-index.js",
                  "/_data/knowledge-base.json", "/sitemap.xml", "/"):
         local = site / (path.lstrip("/") or "index.html")
         response, body = get(port, path, **{"Accept-Encoding": "gzip"})

@@ -220,7 +220,9 @@ def purge_css(css: str, classes: set[str], ids: set[str], elements: set[str]) ->
 def unused_static_files(outdir: Path) -> list[Path]:
     """Files in _static that no page names, nor any stylesheet or script named (transitively)."""
     static = outdir / "_static"
-    files = [p for p in static.rglob("*") if p.is_file() and p.suffix != ".gz"]  # .gz: compress.py's business
+    # .gz: compress.py's business; kb-*: our own files, each written for the pages that load it (the
+    # search index is named by our search page's template, which a project on another theme may lack)
+    files = [p for p in static.rglob("*") if p.is_file() and p.suffix != ".gz" and not p.name.startswith("kb-")]
     mentioned = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in outdir.rglob("*")
                           if p.is_file() and p.suffix in TEXT_SUFFIXES and static not in p.parents)
     used: set[Path] = set()
