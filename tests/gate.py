@@ -36,6 +36,9 @@ def page_findings(page, visit, width: int) -> list[str]:
 def axe_violations(page) -> list[str]:
     # Evaluated through the browser's debugging protocol, which our Content Security Policy (rightly)
     # does not cover: a <script> tag with axe inline would be refused.
+    # Colours are measured at rest: a transition still running (the theme fades colours when the mode is
+    # applied) would be measured half-way.
+    page.evaluate("document.getAnimations().forEach((animation) => animation.finish())")
     page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
     result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
     return [f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(n['target'][0] for n in v['nodes'][:3])}"
