@@ -84,6 +84,9 @@ class RoleEntry(TypedDict):
 class Person(TypedDict):
     id: str
     names: list[NameEntry]
+    country: NotRequired[str]
+    country_cite: NotRequired[str]
+    country_quote: NotRequired[str]
     roles: NotRequired[list[RoleEntry]]
     affiliations: NotRequired[list[str]]
     facts: NotRequired[list[str]]
@@ -420,6 +423,9 @@ def check_links(data: KnowledgeBaseData, texts: Mapping[str, Any] | None, labels
             refs.cite(relation, "cite", relation.get("cite"), [])
     for person in data.people:
         refs.names(person)
+        if "country_cite" in person:
+            refs.cite(person, "country_cite", person.get("country_cite"),
+                      [person["country_quote"]] if isinstance(person.get("country_quote"), str) else [])
         for role in person.get("roles") or []:
             if isinstance(role, Record) and isinstance(role.get("role"), str):
                 refs.cite(role, "cite", role.get("cite"), [role["role"]])
