@@ -52,7 +52,7 @@ def describe_for_search_engines(app: Sphinx, pagename: str, templatename: str, c
     the page's first characters (a source page's catalogue table, citation numbers and all) unless the
     page has one already: so it has one, from the same lead sentences. Runs before opengraph (500)."""
     description = app.env.metadata.get(pagename, {}).get("og:description") if doctree is not None else None
-    if description:
+    if description and 'name="description"' not in context.get("metatags", ""):  # a page may set its own
         context["metatags"] = (context.get("metatags", "")
                                + f'<meta name="description" content="{html.escape(description)}" />\n')
 
