@@ -92,9 +92,13 @@ def open_page(browser: object) -> Iterator[object]:
     aborted and recorded."""
     contexts = []
 
-    def opener(url: str, *, width: int = 1280, color_scheme: str = "light"):
-        context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=color_scheme)
+    def opener(url: str, *, width: int = 1280, color_scheme: str = "light", touch: bool = False,
+               clipboard: bool = False):
+        context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=color_scheme,
+                                      has_touch=touch, is_mobile=touch)
         contexts.append(context)
+        if clipboard:
+            context.grant_permissions(["clipboard-read", "clipboard-write"])
         visit = Visit()
 
         def route(route_):

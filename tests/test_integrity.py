@@ -7,7 +7,6 @@ leaves the last good site byte for byte and ends with a short list of problems, 
 
 from __future__ import annotations
 
-import filecmp
 import hashlib
 import os
 import re
@@ -561,75 +560,4 @@ def test_hostile_data_runs_nothing_in_chromium(inert_builds: dict[str, Path], br
         risky = {tag: (hostile[tag], harmless[tag]) for tag in RISKY if hostile[tag] != harmless[tag]}
         if extra or risky:
             injected[name] = (extra, risky)
-    assert not injected, injected
-    orgs = (inert_builds["hostile"] / "orgs.html").read_text(encoding="utf-8")
-    assert "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in orgs, "the name is shown, as text"
-    from bs4 import BeautifulSoup
-
-    from kb_ext.grammar import STYLE
-
-    makers = BeautifulSoup((inert_builds["hostile"] / "makers.html").read_text(encoding="utf-8"), "html.parser")
-    description = makers.find("meta", property="og:description")["content"].translate(STYLE)
-    assert all(name in description for name in HOSTILE_NAMES), description
-
-
-def test_hostile_data_is_data_in_the_json_export_and_search_index(inert_builds: dict[str, Path]) -> None:
-    import json
-
-    export = json.loads((inert_builds["hostile"] / "_data" / "knowledge-base.json").read_text(encoding="utf-8"))
-    assert {o["name"] for o in export["organisations"]} >= set(HOSTILE_NAMES)
-    assert HOSTILE_LABEL in [r["label"] for o in export["organisations"] for r in o["relations"]]
-    index = (inert_builds["hostile"] / "_static" / "kb-search-index.js").read_text(encoding="utf-8")
-    payload = json.loads(index[index.index("=") + 1:index.rindex(";")])
-    from kb_ext.grammar import STYLE
-
-    titles = {row[3].translate(STYLE) for row in payload["records"]}
-    assert set(HOSTILE_NAMES) <= titles, "names reach the index as strings, not markup"
-    # (kb-search-index.js is loaded with <script src>, never inlined, so a "</script>" in it ends nothing; were it
-    # inlined into a page, test_hostile_data_adds_no_element_or_attribute_to_any_page would see the new elements.)
-
-
-RENDERED_SHAPE = """() => [...document.querySelectorAll('*')].flatMap(e =>
-    [e.tagName.toLowerCase(), ...[...e.attributes].map(a => e.tagName.toLowerCase() + '@' + a.name.toLowerCase())])"""
-RISKY = ("script", "img", "iframe", "object", "embed", "a", "style", "link", "meta", "form", "input", "svg", "image")
-
-
-def test_hostile_data_runs_nothing_in_chromium(inert_builds: dict[str, Path], browser: Any) -> None:
-    """Rendered, scripts run and diagrams drawn, with the CSP removed: the pages hold the same kinds of
-    elements and attributes as the harmless control, and no script of the data runs."""
-    from collections import Counter
-
-    from conftest import DIAGRAMS_DRAWN
-
-    for site in inert_builds.values():
-        for page in site.rglob("*.html"):  # the CSP would stop an injected script: test without it
-            html = page.read_text(encoding="utf-8")
-            page.write_text(re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html), encoding="utf-8")
-    dialogs: list[str] = []
-    shapes: dict[str, dict[str, Counter[str]]] = {}
-    for kind, site in inert_builds.items():
-        context = browser.new_context()
-        try:
-            for name in ("orgs", "makers", "diagram", "cites", "index", "genindex", "search"):
-                tab = context.new_page()
-                tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-                tab.goto((site / f"{name}.html").as_uri(), wait_until="load")
-                tab.wait_for_function(DIAGRAMS_DRAWN, timeout=20000)
-                for box in tab.locator("svg text, svg foreignObject, svg g, .kb-entity").all()[:60]:
-                    box.dispatch_event("mouseover")
-                shapes.setdefault(name, {})[kind] = Counter(tab.evaluate(RENDERED_SHAPE))
-                tab.close()
-        finally:
-            context.close()
-    assert dialogs == [], f"data ran as script: {dialogs}"
-    injected = {}
-    for name, kinds in shapes.items():
-        hostile, harmless = kinds["hostile"], kinds["harmless"]
-        extra = sorted(set(hostile) - set(harmless))
-        risky = {tag: (hostile[tag], harmless[tag]) for tag in RISKY if hostile[tag] != harmless[tag]}
-        if extra or risky:
-            injected[name] = (extra, risky)
-    if set(injected) == {"diagram"} and "mermaid" in (inert_builds["hostile"] / "diagram.html").read_text(encoding="utf-8"):
-        pytest.xfail(f"mermaid (securityLevel 'loose', htmlLabels) turns a name into markup in the diagram: {injected}. "
-                     "The diagrams helper (issue 16) replaces mermaid by build-time SVG; then this must pass.")
     assert not injected, injected

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
@@ -18,7 +17,7 @@ import yaml
 from bs4 import BeautifulSoup
 from playwright.sync_api import expect
 
-from conftest import ROOT, Visit, copy_project, left_behind, sphinx_build
+from conftest import ROOT, copy_project, sphinx_build
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 MARKER = "article sup.kb-cite a.kb-cite-link >> visible=true"
@@ -36,38 +35,9 @@ def soup(path: Path) -> BeautifulSoup:
 
 
 @pytest.fixture
-def reader(browser) -> Iterator[object]:
-    """Like conftest's open_page, with touch and clipboard permissions when asked."""
-    contexts = []
-
-    def opener(url: str, *, width: int = 1280, color_scheme: str = "light", touch: bool = False,
-               clipboard: bool = False):
-        context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=color_scheme,
-                                      has_touch=touch, is_mobile=touch)
-        contexts.append(context)
-        if clipboard:
-            context.grant_permissions(["clipboard-read", "clipboard-write"])
-        visit = Visit()
-
-        def route(route_):
-            if route_.request.url.startswith("file://"):
-                route_.continue_()
-            else:
-                visit.blocked_requests.append(route_.request.url)
-                route_.abort()
-
-        context.route("**/*", route)
-        page = context.new_page()
-        page.on("console", lambda m: visit.console_errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: visit.page_errors.append(str(e)))
-        page.on("requestfailed", lambda r: visit.failed_requests.append(r.url)
-                if not left_behind(r) else None)
-        page.goto(url, wait_until="load")
-        return page, visit
-
-    yield opener
-    for context in contexts:
-        context.close()
+def reader(open_page) -> object:
+    """conftest's open_page (it takes touch= and clipboard= for the previews and Cite this)."""
+    return open_page
 
 
 def marker_target(marker) -> tuple[str, int]:
