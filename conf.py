@@ -54,7 +54,7 @@ html_copy_source = False
 html_show_search_summary = False  # summaries are fetched in the background, which fails from file://
 html_context = {"default_mode": "auto"}
 html_css_files = ["kb-icons.css", "kb.css"]
-html_sidebars = {"**": ["navbar-logo.html", "search-button-field.html", "sbt-sidebar-nav.html"]}
+html_sidebars = {"**": ["navbar-logo.html", "search-button-field.html", "kb-sidebar-nav-bs.html"]}
 html_theme_options = {
     "navbar_persistent": [],
     "show_toc_level": 2,

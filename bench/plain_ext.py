@@ -16,8 +16,8 @@ from docutils.parsers.rst import Directive
 from sphinx.application import Sphinx
 
 ROLES = ("src", "e", "fig", "measure")
-DIRECTIVES = ("entity-directory", "kb-diagram", "key-figures", "measure-list", "measure-themes",
-              "offline-downloads", "source-coverage", "source-meta", "timeline")
+DIRECTIVES = ("entity-directory", "kb-diagram", "key-figures", "key-figures-downloads", "measure-list",
+              "measure-themes", "offline-downloads", "source-coverage", "source-meta", "timeline")
 
 
 def text_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None,

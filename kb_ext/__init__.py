@@ -6,7 +6,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import citations, diagrams, domain, entities, export, grammar, site, sources, state
+from . import citations, collection, diagrams, domain, entities, export, grammar, site, sources, state
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -21,4 +21,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     site.setup(app)
     app.setup_extension("kb_ext.search")  # search page and its index (issue 17)
     app.connect("env-get-updated", domain.pages_with_changed_backlinks)
+    collection.setup(app)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}

@@ -23,6 +23,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
@@ -198,8 +199,12 @@ class Problems:
         self.add(record.path, line, message)
 
 
+# libyaml's parser where PyYAML has it (its wheels do): the pure-Python one took a tenth of a build.
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _loader_for(path: str, problems: Problems) -> type[yaml.SafeLoader]:
-    class LineLoader(yaml.SafeLoader):
+    class LineLoader(_SAFE_LOADER):  # type: ignore[valid-type,misc]
         pass
 
     def construct_record(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Record:
@@ -225,10 +230,6 @@ def _loader_for(path: str, problems: Problems) -> type[yaml.SafeLoader]:
 
 
 line_loader = _loader_for  # also reads the source catalogue (kb_ext/catalogue.py)
-
-
-def _schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
 def _line_at(content: Any, path: Iterable[Any], default: int) -> tuple[int, Any]:
@@ -265,11 +266,17 @@ def _type_name(value: Any) -> str:
             bool: "true/false", type(None): "nothing"}.get(type(value), type(value).__name__)
 
 
-def check_shape(name: str, path: str, content: Any, problems: Problems, required: bool) -> None:
+@lru_cache(maxsize=2)
+def _validator(schema_text: str) -> Any:
+    """One validator per schema text (building one compiles the schema's references), not one per file."""
     from jsonschema import Draft202012Validator
 
-    root = _schema()
-    validator = Draft202012Validator(root)
+    return Draft202012Validator(json.loads(schema_text))
+
+
+def check_shape(name: str, path: str, content: Any, problems: Problems, required: bool) -> None:
+    validator = _validator(SCHEMA_FILE.read_text(encoding="utf-8"))
+    root = validator.schema
     for error in sorted(validator.iter_errors({name: content}), key=lambda e: [str(p) for p in e.absolute_path]):
         steps = list(error.absolute_path)[1:]
         line, value = _line_at(content, steps, 1)

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -73,13 +75,12 @@ def lighter_scripts(app: Sphinx, pagename: str, templatename: str, context: dict
 
 # --- what the pages use ---------------------------------------------------------------------------
 
-def used_names(outdir: Path, scripts: list[Path]) -> tuple[set[str], set[str], set[str]]:
-    """(classes, ids, elements) named by the pages, each widened by every word of the site's scripts."""
+def used_names(pages: Iterable[str], scripts: list[Path]) -> tuple[set[str], set[str], set[str]]:
+    """(classes, ids, elements) named by the pages' HTML, each widened by every word of the site's scripts."""
     classes: set[str] = set(SAFELIST)
     ids: set[str] = set()
     elements: set[str] = {"html", "body", "head"}
-    for page in outdir.rglob("*.html"):
-        html = page.read_text(encoding="utf-8", errors="replace")
+    for html in pages:
         for value in re.findall(r'\sclass\s*=\s*(?:"([^"]*)"|\'([^\']*)\')', html):
             classes.update((value[0] or value[1]).split())
         ids.update(v[0] or v[1] for v in re.findall(r'\sid\s*=\s*(?:"([^"]*)"|\'([^\']*)\')', html))
@@ -93,6 +94,8 @@ def used_names(outdir: Path, scripts: list[Path]) -> tuple[set[str], set[str], s
 # --- the purge ------------------------------------------------------------------------------------
 
 def split_top_level(text: str, separator: str = ",") -> list[str]:
+    if not any(char in text for char in "([\"'"):  # nothing nested: most selector lists
+        return text.split(separator)
     parts, depth, current, quote = [], 0, [], ""
     for char in text:
         if quote:
@@ -114,6 +117,8 @@ def split_top_level(text: str, separator: str = ",") -> list[str]:
 
 def without_functions_and_attributes(selector: str) -> str:
     """The selector less attribute selectors, pseudo-classes and pseudo-elements (with their arguments)."""
+    if not any(char in selector for char in "[(\\"):  # no arguments to skip: most selectors
+        return re.sub(r":{1,2}[\w-]+", "", selector) if ":" in selector else selector
     out, index = [], 0
     while index < len(selector):
         char = selector[index]
@@ -162,38 +167,102 @@ def selector_can_match(selector: str, classes: set[str], ids: set[str], elements
     return True
 
 
+@dataclass
+class CssBlock:
+    """A rule of a stylesheet: its prelude (selectors, or an at-rule's head) and its block; `rules` holds
+    the parsed inner rules of a conditional at-rule (@media, @supports...), `body` its raw text otherwise."""
+    prelude: str
+    body: str | None  # None: a statement at-rule ending in ";" (@import, @charset)
+    rules: list[CssBlock] | None = None
+
+
+NESTING_AT_RULES = {"media", "supports", "layer", "container", "document"}
+CSS_COMMENT = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|/\*.*?\*/""", re.S)
+_STRING_OR_ESCAPE = r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\\."""
+# From a position, skip text, strings and escapes up to the next structural character (group 1): in a
+# list of rules "{", "}" or ";"; inside a block read as text (declarations, @keyframes) only braces.
+NEXT_IN_RULES = re.compile(r"(?:" + _STRING_OR_ESCAPE + r"""|[^{};"'\\])*([{};])""", re.S)
+NEXT_IN_BLOCK = re.compile(r"(?:" + _STRING_OR_ESCAPE + r"""|[^{}"'\\])*([{}])""", re.S)
+
+
+def css_blocks(css: str) -> list[CssBlock] | None:
+    """The stylesheet's rules, nested at-rules parsed too; None if braces do not balance.
+
+    Only the block structure is parsed (strings, escapes and comments respected): a full CSS
+    tokenizer (tinycss2) spent half a second of every build on the values of declarations,
+    which the purge never looks at."""
+    css = CSS_COMMENT.sub(lambda m: m[1] or "", css)
+    top: list[CssBlock] = []
+    # Open blocks: [list the finished block joins, its prelude, where its body starts, its inner
+    # rules (None: the block is read as text), depth of braces inside a block read as text]
+    open_blocks: list[list[Any]] = []
+    start = position = 0
+    while True:
+        as_text = bool(open_blocks) and open_blocks[-1][3] is None
+        match = (NEXT_IN_BLOCK if as_text else NEXT_IN_RULES).match(css, position)
+        if match is None:
+            break
+        token, at = match[1], match.start(1)
+        position = match.end()
+        if as_text:
+            block = open_blocks[-1]
+            if token == "{" or block[4]:
+                block[4] += 1 if token == "{" else -1
+                continue
+        siblings = open_blocks[-1][3] if open_blocks else top
+        if token == "{":
+            prelude = css[start:at].strip()
+            at_rule = re.match(r"@([\w-]+)", prelude)
+            inner = [] if at_rule and at_rule[1].lower() in NESTING_AT_RULES else None
+            open_blocks.append([siblings, prelude, position, inner, 0])
+        elif token == ";":
+            prelude = css[start:at].strip()
+            if prelude and not prelude.startswith("@"):
+                return None
+            if prelude:
+                siblings.append(CssBlock(prelude, None))
+        else:  # "}"
+            if not open_blocks or (css[start:at].strip() and open_blocks[-1][3] is not None):
+                return None
+            parent, prelude, body_start, inner, _ = open_blocks.pop()
+            parent.append(CssBlock(prelude, css[body_start:at].strip(), inner))
+        start = position
+    if open_blocks or css[start:].strip():
+        return None
+    return top
+
+
 def purge_css(css: str, classes: set[str], ids: set[str], elements: set[str]) -> str | None:
     """The stylesheet with only the rules that can match; None if it does not parse cleanly."""
-    import tinycss2
+    can_match: dict[str, bool] = {}
 
-    def rules(nodes: list[Any]) -> list[str] | None:
+    def rules(blocks: list[CssBlock]) -> list[str]:
         kept: list[str] = []
-        for node in nodes:
-            if node.type == "error":
-                return None
-            if node.type == "qualified-rule":
-                selectors = [s.strip() for s in split_top_level(tinycss2.serialize(node.prelude))]
-                selectors = [s for s in selectors if s and selector_can_match(s, classes, ids, elements)]
+        for block in blocks:
+            if block.body is None:
+                kept.append(block.prelude + ";")
+            elif block.rules is not None:
+                inner = rules(block.rules)
+                if inner:
+                    kept.append(block.prelude + "{" + "".join(inner) + "}")
+            elif block.prelude.startswith("@"):  # @font-face, @keyframes, @page, @property ...: sorted out below
+                kept.append(block.prelude + "{" + block.body + "}")
+            else:
+                selectors = []
+                for selector in split_top_level(block.prelude):
+                    selector = selector.strip()
+                    if selector and selector not in can_match:
+                        can_match[selector] = selector_can_match(selector, classes, ids, elements)
+                    if selector and can_match[selector]:
+                        selectors.append(selector)
                 if selectors:
-                    kept.append(",".join(selectors) + "{" + tinycss2.serialize(node.content).strip() + "}")
-            elif node.type == "at-rule":
-                name = node.lower_at_keyword
-                head = "@" + node.at_keyword + tinycss2.serialize(node.prelude).rstrip()
-                if node.content is None:
-                    kept.append(head + ";")
-                elif name in {"media", "supports", "layer", "container", "document"}:
-                    inner = rules(tinycss2.parse_rule_list(node.content, skip_comments=True, skip_whitespace=True))
-                    if inner is None:
-                        return None
-                    if inner:
-                        kept.append(head + "{" + "".join(inner) + "}")
-                else:  # @font-face, @keyframes, @page, @property ...: as they are, sorted out below
-                    kept.append(head + "{" + tinycss2.serialize(node.content).strip() + "}")
+                    kept.append(",".join(selectors) + "{" + block.body + "}")
         return kept
 
-    parsed = rules(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
-    if parsed is None:
+    blocks = css_blocks(css)
+    if blocks is None:
         return None
+    parsed = rules(blocks)
     # Web fonts no kept rule names; and Font Awesome's, whose icons kb-icons.css draws as SVG masks.
     def family(rule: str) -> str:
         match = re.search(r"font-family:\s*([^;}]+)", rule)
@@ -217,14 +286,40 @@ def purge_css(css: str, classes: set[str], ids: set[str], elements: set[str]) ->
 
 # --- unused files ---------------------------------------------------------------------------------
 
-def unused_static_files(outdir: Path) -> list[Path]:
-    """Files in _static that no page names, nor any stylesheet or script named (transitively)."""
+PATH_LIKE = re.compile(r"[\w.~@%+-]+(?:/[\w.~@%+-]+)*")
+STATIC_PATH = re.compile(r"_static/([\w.~@%+-]+(?:/[\w.~@%+-]+)*)")
+
+
+def named_paths(text: str) -> set[str]:
+    """Every path-like word of the text and each of its tails ("a/b/c.css": also "b/c.css", "c.css")."""
+    tails: set[str] = set()
+    for word in set(PATH_LIKE.findall(text)):
+        if "." not in word:  # every file in _static has a suffix, so a name without a dot names none
+            continue
+        parts = word.split("/")
+        tails.update("/".join(parts[index:]) for index in range(len(parts)))
+    return tails
+
+
+def unused_static_files(outdir: Path, pages: dict[Path, str] | None = None) -> list[Path]:
+    """Files in _static that no page names, nor any stylesheet or script named (transitively).
+
+    A file counts as named when its path below _static, or its file name if longer than six
+    characters, occurs as a path or the tail of one (in an href, a url(), a script's string).
+    `pages`: texts of files not yet written back (the pages, as slim_site has rewritten them)."""
+    pages = pages or {}
     static = outdir / "_static"
     # .gz: compress.py's business; kb-*: our own files, each written for the pages that load it (the
     # search index is named by our search page's template, which a project on another theme may lack)
     files = [p for p in static.rglob("*") if p.is_file() and p.suffix != ".gz" and not p.name.startswith("kb-")]
-    mentioned = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in outdir.rglob("*")
-                          if p.is_file() and p.suffix in TEXT_SUFFIXES and static not in p.parents)
+    named: set[str] = set()
+    for path in outdir.rglob("*"):
+        if not path.is_file() or path.suffix not in TEXT_SUFFIXES or static in path.parents:
+            continue
+        text = pages[path] if path in pages else path.read_text(encoding="utf-8", errors="replace")
+        # A page names a static file only by its path under _static/ (every word of 1.5 MB of pages
+        # was a tenth of a second); other files (sitemap, data exports) are read whole.
+        named |= set(STATIC_PATH.findall(text)) if path.suffix == ".html" else named_paths(text)
     used: set[Path] = set()
     changed = True
     while changed:
@@ -232,12 +327,11 @@ def unused_static_files(outdir: Path) -> list[Path]:
         for path in files:
             if path in used:
                 continue
-            relative = path.relative_to(static).as_posix()
-            if relative in mentioned or (path.name in mentioned and len(path.name) > 6):
+            if path.relative_to(static).as_posix() in named or (len(path.name) > 6 and path.name in named):
                 used.add(path)
                 changed = True
                 if path.suffix in TEXT_SUFFIXES:
-                    mentioned += "\n" + path.read_text(encoding="utf-8", errors="replace")
+                    named |= named_paths(path.read_text(encoding="utf-8", errors="replace"))
     return sorted(set(files) - used)
 
 
@@ -265,16 +359,14 @@ def slim_site(app: Sphinx, exception: Exception | None) -> None:
         return
     outdir = Path(app.outdir)
     static = outdir / "_static"
-    pages = [p for p in outdir.rglob("*.html") if static not in p.parents]
+    # Every page is read once, changed in memory, and written back once at the end if it changed.
+    written = {p: p.read_text(encoding="utf-8") for p in outdir.rglob("*.html") if static not in p.parents}
+    pages = dict(written)
 
     # Bootstrap's bundle out, our small script in.
-    ui = static / OUR_UI
-    if ui.is_file():
-        for page in pages:
-            html = page.read_text(encoding="utf-8")
-            lighter = BOOTSTRAP.sub(lambda m: f'<script defer src="{m[1]}{OUR_UI}?v=0"></script>', html)
-            if lighter != html:
-                page.write_text(lighter, encoding="utf-8")
+    if (static / OUR_UI).is_file():
+        for page, html in pages.items():
+            pages[page] = BOOTSTRAP.sub(lambda m: f'<script defer src="{m[1]}{OUR_UI}?v=0"></script>', html)
 
     changed = [OUR_UI]
     for path in static.rglob("*.map"):
@@ -287,7 +379,7 @@ def slim_site(app: Sphinx, exception: Exception | None) -> None:
             changed.append(path.relative_to(static).as_posix())
 
     scripts = [p for p in static.rglob("*.js") if p.name != "bootstrap.js"]
-    classes, ids, elements = used_names(outdir, scripts)
+    classes, ids, elements = used_names(pages.values(), scripts)
     for relative in PURGED:
         path = static / relative
         if not path.is_file():
@@ -308,28 +400,24 @@ def slim_site(app: Sphinx, exception: Exception | None) -> None:
         changed.append(THEME_IMPORT[0])
         links = re.compile(r'\n?[ \t]*<link\b[^>]*\bhref="[^"]*_static/(?:' + "|".join(map(re.escape, MERGED))
                            + r')\?(?:v|digest)=\w+"[^>]*>')
-        for page in pages:
-            html = page.read_text(encoding="utf-8")
-            fewer = links.sub("", html)
-            if fewer != html:
-                page.write_text(fewer, encoding="utf-8")
+        for page, html in pages.items():
+            pages[page] = links.sub("", html)
 
-    for path in unused_static_files(outdir):
+    for path in unused_static_files(outdir, pages):
         path.unlink()
     for folder in sorted((p for p in static.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
         if not any(folder.iterdir()):
             folder.rmdir()
 
     # New checksums where the content changed, in every page.
-    for page in pages:
-        html = page.read_text(encoding="utf-8")
-        updated = html
-        for relative in changed:
-            if (static / relative).is_file():
-                updated = re.sub(r"(_static/" + re.escape(relative) + r")\?(?:v|digest)=\w+",
-                                 lambda m, r=relative: f"{m[1]}?v={checksum(static / r)}", updated)
-        if updated != html:
-            page.write_text(updated, encoding="utf-8")
+    checksums = {relative: checksum(static / relative) for relative in changed if (static / relative).is_file()}
+    if checksums:
+        linked = re.compile(r"(_static/(" + "|".join(map(re.escape, checksums)) + r"))\?(?:v|digest)=\w+")
+        for page, html in pages.items():
+            pages[page] = linked.sub(lambda m: f"{m[1]}?v={checksums[m[2]]}", html)
+    for page, html in pages.items():
+        if html != written[page]:
+            page.write_text(html, encoding="utf-8")
 
 
 def setup(app: Sphinx) -> None:
