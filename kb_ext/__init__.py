@@ -22,4 +22,4 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("kb_ext.search")  # search page and its index (issue 17)
     app.connect("env-get-updated", domain.pages_with_changed_backlinks)
     collection.setup(app)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 3}

@@ -320,7 +320,8 @@ def draw_chart(spec: Spec, layout: Layout, hrefs: Hrefs) -> str:
 
 
 def draw_team(spec: Spec, layout: Layout, hrefs: Hrefs) -> str:
-    """The team on top, its segments and the invited companies below: a small tree."""
+    """The team on top and its segments below, a small tree; a child marked ``dashed`` is drawn beside
+    them in a dashed box with no line to the team (the text does not say that it belongs to it)."""
     svg = Svg(layout, spec["label"], "team")
     wide = layout is WIDE
     team = spec["team"]
@@ -339,12 +340,9 @@ def draw_team(spec: Spec, layout: Layout, hrefs: Hrefs) -> str:
         centre = lambda i: i * (child_w + 24) + child_w / 2  # noqa: E731
         el(svg.root, "line", "kb-line", x1=centre(min(solid)), y1=team_h + 20, x2=centre(max(solid)), y2=team_h + 20)
         for index, child in enumerate(children):
-            if child.get("dashed"):
-                el(svg.root, "line", "kb-line kb-dashed", x1=layout.width / 2, y1=team_h + 20, x2=centre(index), y2=team_h + 20)
-        for index, child in enumerate(children):
             cx = index * (child_w + 24)
-            arrow(svg.root, cx + child_w / 2, team_h + 20, cx + child_w / 2, child_y,
-                  "kb-line kb-dashed" if child.get("dashed") else "kb-line")
+            if not child.get("dashed"):
+                arrow(svg.root, cx + child_w / 2, team_h + 20, cx + child_w / 2, child_y, "kb-line")
             box(svg.root, cx, child_y, child_w, child["label"], layout, href=hrefs.get(child.get("anchor", "")),
                 title=child.get("title"), cls="kb-box kb-dashed" if child.get("dashed") else "kb-box", min_height=height)
         return svg.finish(child_y + height)
@@ -358,10 +356,7 @@ def draw_team(spec: Spec, layout: Layout, hrefs: Hrefs) -> str:
         mid = y + h / 2
         if not child.get("dashed"):
             trunk.set("y2", f"{mid:g}")
-        else:
-            el(svg.root, "line", "kb-line kb-dashed", x1=10, y1=float(trunk.get("y2", team_h)), x2=10, y2=round(mid, 1))
-        el(svg.root, "line", "kb-line kb-dashed" if child.get("dashed") else "kb-line", x1=10, y1=round(mid, 1),
-           x2=indent, y2=round(mid, 1))
+            el(svg.root, "line", "kb-line", x1=10, y1=round(mid, 1), x2=indent, y2=round(mid, 1))
         box(svg.root, indent, y, layout.width - indent, child["label"], layout, href=hrefs.get(child.get("anchor", "")),
             title=child.get("title"), cls="kb-box kb-dashed" if child.get("dashed") else "kb-box")
         y += h + GAP

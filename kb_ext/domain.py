@@ -135,16 +135,32 @@ class KnowledgeBaseDomain(Domain):
         """What a data field's Markdown became on ``docname``: its words and the paragraphs it cites."""
         self.data["prose"].setdefault(docname, {})[markdown] = (parts, cited)
 
-    def prose(self, markdown: str) -> tuple[str, list[tuple[str, int]]] | None:
+    def prose(self, markdown: str, cites_as_text: bool = False) -> tuple[str, list[tuple[str, int]]] | None:
         """A data field's Markdown as shown (plain words, ``{ref}`` as the label's title) and its
-        citations; None if no page shows it."""
+        citations; None if no page shows it. ``cites_as_text``: each citation marker as words too,
+        "[<text title>, paragraph 2]", for text whose grammar needs it ("counted from the list in …")."""
         for docname in sorted(self.data["prose"]):
             if markdown in self.data["prose"][docname]:
                 parts, cited = self.data["prose"][docname][markdown]
-                labels = self.env.domains.standard_domain.labels
-                words = "".join(p if isinstance(p, str) else labels.get(p[1], ("", "", p[1]))[2] for p in parts)
-                return " ".join(words.split()), list(cited)
+                words = " ".join("".join(self._prose_word(part, cites_as_text) for part in parts).split())
+                return words.replace("( [", "(["), list(cited)
         return None
+
+    def _prose_word(self, part: str | tuple[str, str], cites_as_text: bool) -> str:
+        if isinstance(part, str):
+            return part
+        kind, value = part
+        if kind == "cite":
+            if not cites_as_text:
+                return ""
+            text_id, listed = value.split("#")
+            source = self.objects.get(("source", text_id))
+            numbers = [int(n) for n in listed.split(",")]
+            contiguous = numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+            span = str(numbers[0]) if len(numbers) == 1 else \
+                f"{numbers[0]}–{numbers[-1]}" if contiguous else ", ".join(map(str, numbers))
+            return f" [{source.title if source else text_id}, paragraph{'s' if len(numbers) > 1 else ''} {span}]"
+        return self.env.domains.standard_domain.labels.get(value, ("", "", value))[2]
 
     def entry_uri(self, builder: Any, fromdocname: str, anchor: str) -> str | None:
         """The link from ``fromdocname`` to an entry (entity, figure, measure, event, theme), or None."""

@@ -52,15 +52,26 @@ def directory_of(record: Record) -> str:
 COMPUTED_PREFIX = "**Computed by the editors:** "
 
 
+def computation(domain: KnowledgeBaseDomain, figure: Record) -> str | None:
+    """How the editors computed a figure, as the page words it, its citations as words too ("counted
+    from the list in [text, paragraph 2]"); None for a figure a text states."""
+    if "computed" not in figure:
+        return None
+    shown = domain.prose(COMPUTED_PREFIX + figure["computed"], cites_as_text=True)
+    return shown[0].removeprefix("Computed by the editors: ") if shown else ""
+
+
 def prose_parts(parsed: list[nodes.Node]) -> tuple[list[str | tuple[str, str]], list[tuple[str, int]]]:
     """Parsed Markdown as a reader sees it: its words (a ``{ref}`` without its own words stays
-    ``("ref", label)``, to be named once every page is read), and the paragraphs it cites."""
+    ``("ref", label)``, to be named once every page is read; a citation marker is ``("cite",
+    "text-id#3,4")``, for words that need it to make sense), and the paragraphs it cites."""
     parts: list[str | tuple[str, str]] = []
     cited: list[tuple[str, int]] = []
 
     def walk(node: nodes.Node) -> None:
         if isinstance(node, citation_marker):
             cited.extend((node["text_id"], number) for number in node["paragraphs"])
+            parts.append(("cite", f"{node['text_id']}#{','.join(map(str, node['paragraphs']))}"))
             return
         if isinstance(node, nodes.problematic):
             return

@@ -17,7 +17,7 @@ from sphinx.util import logging
 from .grammar import parse_target
 from .data import Record
 from .domain import KnowledgeBaseDomain
-from .entities import COMPUTED_PREFIX, MEASURES_TEXT
+from .entities import MEASURES_TEXT, computation
 from .kinds import display_name, kind_of
 from .state import kb_data, source_texts
 
@@ -87,8 +87,7 @@ def export(app: Sphinx, exception: BaseException | None) -> None:  # noqa: C901 
     figures = [{
         "id": f["id"], "url": entry_url(f["id"]), "value": f["value"], "usd": f.get("usd"),
         "year": str(f["year"]) if "year" in f else None, "meaning": plain(f["meaning"]),
-        "computed": plain(COMPUTED_PREFIX + f["computed"]).removeprefix("Computed by the editors: ")
-        if "computed" in f else None,
+        "computed": computation(domain, f),
         "nok_billion": f.get("nok_billion"),
         "citations": [{**citation_list(c["cite"])[0], "quote": c["quote"]} for c in f.get("cites", [])],
     } for f in data.figures]

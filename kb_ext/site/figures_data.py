@@ -22,7 +22,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from ..domain import KnowledgeBaseDomain
-from ..entities import COMPUTED_PREFIX
+from ..entities import computation
 from ..grammar import parse_target
 from ..state import kb_data, source_texts
 from .cite import edition_date
@@ -71,7 +71,7 @@ def rows(app: Sphinx) -> list[dict[str, Any]]:
             "id": figure["id"], "value": figure["value"], "amount": amount, "unit": unit,
             "usd": figure.get("usd", ""), "year": str(figure.get("year", "")),
             "meaning": plain(figure["meaning"]), "computed": "computed" in figure,
-            "computation": plain(COMPUTED_PREFIX + figure["computed"]).removeprefix("Computed by the editors: ") if "computed" in figure else "",
+            "computation": computation(domain, figure) or "",
             "url": f"{base}{page}.html#{figure['id']}" if page else "",
         }
         if "computed" in figure or not figure.get("cites"):
