@@ -5,6 +5,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# nginx serves the build's ready-made .br files with this module (deploy/nginx.conf: brotli_static)
+BROTLI_STATIC := /usr/lib/nginx/modules/ngx_http_brotli_static_module.so=libnginx-mod-http-brotli-static
 OUT := _build
 SPHINXOPTS ?=
 # Reproducible output: timestamps come from the last commit, not the clock.
@@ -80,14 +82,14 @@ offline: html $(VENV)/.test-deps
 # page of the `make html` site served by deploy/nginx.conf. BENCH_ONLY=lighthouse runs only Lighthouse.
 # Prints the tables and saves _build/bench/bench-<commit>.json.
 bench: html $(VENV)/.test-deps $(LIGHTHOUSE)
-	@bash scripts/debian-packages.sh chromium=chromium nginx=nginx
+	@bash scripts/debian-packages.sh chromium=chromium nginx=nginx $(BROTLI_STATIC)
 	$(BIN)/python -m bench.run
 
 # The load run (bench/load.py): wrk against deploy/nginx.conf on loopback, over a mix of pages and
 # assets, for a bounded time and number of connections, once compressing on the fly and once serving
 # the build's ready-made .gz files; prints requests per second and latencies for both.
 load: html
-	@bash scripts/debian-packages.sh nginx=nginx wrk=wrk
+	@bash scripts/debian-packages.sh nginx=nginx $(BROTLI_STATIC) wrk=wrk
 	$(BIN)/python -m bench.load $(OUT)
 
 # The published-URL contract: regenerate after adding pages or anchors, and commit the result.
@@ -98,7 +100,7 @@ urls: html
 # Debian packages the tests use: Chromium (browser tests, the PDF edition), Java (the Nu Html
 # Checker), poppler-utils (reading the PDF), nginx (the hosting tests). wrk only for `make load`.
 system-deps:
-	@bash scripts/debian-packages.sh chromium=chromium java=default-jre-headless pdfinfo=poppler-utils nginx=nginx
+	@bash scripts/debian-packages.sh chromium=chromium java=default-jre-headless pdfinfo=poppler-utils nginx=nginx $(BROTLI_STATIC)
 
 test-deps: $(VENV)/.test-deps vendor $(AXE_JS) $(VNU_JAR) system-deps
 

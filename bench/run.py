@@ -133,7 +133,7 @@ def growth(project: Path, out: Path) -> dict[str, float]:
     return {"pages": len(pages), "content_bytes": sum(p.stat().st_size for p in (project / "docs").rglob("*.md")),
             "median_page_gzip": statistics.median(pages), "max_page_gzip": max(pages),
             "search_index_gzip": gzip_bytes(index) if index.is_file() else 0,
-            "static_gzip": sum(gzip_bytes(p) for p in (out / "_static").rglob("*") if p.is_file() and p.suffix != ".gz")}
+            "static_gzip": sum(gzip_bytes(p) for p in (out / "_static").rglob("*") if p.is_file() and p.suffix not in (".gz", ".br"))}
 
 
 def builds(scales: list[int], runs: int, scratch: Path) -> list[dict[str, object]]:

@@ -24,8 +24,12 @@ from pathlib import Path
 DEPLOY = Path(__file__).resolve().parent
 SITE_ROOT = "/var/www/norway-health-export"
 HEADERS = "/etc/nginx/kb-security-headers.conf"
+# Debian's package puts the brotli_static module here (and loads it from /etc/nginx/modules-enabled,
+# which a wrapper with its own prefix cannot use: "modules/..." would resolve inside the work folder).
+BROTLI_STATIC = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so"
 WRAPPER = """\
 daemon off;
+load_module {brotli};
 {user}
 worker_processes 2;
 pid {work}/nginx.pid;
@@ -56,22 +60,26 @@ def nginx_binary() -> str:
     found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     if found is None:
         raise RuntimeError("nginx is missing: `make test` installs it (Debian package nginx)")
+    if not Path(BROTLI_STATIC).is_file():
+        raise RuntimeError("nginx's brotli_static module is missing: `make test` installs it "
+                           "(Debian package libnginx-mod-http-brotli-static)")
     return found
 
 
 def configure(build: Path, port: int, work: Path, *, ready_made: bool = True) -> Path:
     """The repository's configuration, with the build's paths and a loopback port, ready to run.
-    ready_made=False turns gzip_static off (every response compressed on the fly), for comparison."""
+    ready_made=False turns gzip_static and brotli_static off (every response compressed on the fly, with
+    gzip), for comparison."""
     server = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
     if not ready_made:
-        server = server.replace("gzip_static on;", "gzip_static off;")
+        server = server.replace("gzip_static on;", "gzip_static off;").replace("brotli_static on;", "brotli_static off;")
     server = server.replace("listen 80;", f"listen 127.0.0.1:{port};")
     server = server.replace(HEADERS, str(DEPLOY / "security-headers.conf"))
     server = server.replace(f"{SITE_ROOT}/html", str(build / "html")).replace(f"{SITE_ROOT}/nginx", str(build / "nginx"))
     (work / "site.conf").write_text(server, encoding="utf-8")
     user = "user root;" if os.geteuid() == 0 else ""  # workers must read the build, wherever it is
     config = work / "nginx.conf"
-    config.write_text(WRAPPER.format(work=work, user=user), encoding="utf-8")
+    config.write_text(WRAPPER.format(work=work, user=user, brotli=BROTLI_STATIC), encoding="utf-8")
     return config
 
 

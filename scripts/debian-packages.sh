@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Make sure commands from Debian packages are present: debian-packages.sh COMMAND=PACKAGE ...
+# Make sure commands (or files) from Debian packages are present: debian-packages.sh COMMAND=PACKAGE ...
+# (a COMMAND starting with / is a file that must exist, e.g. an nginx module)
 # Installs the missing ones when we may (root with apt-get, as on CI); otherwise stops and prints
 # the exact command to run.
 set -euo pipefail
 missing=()
 for pair in "$@"; do
   command="${pair%%=*}" package="${pair#*=}"
+  if [[ "$command" == /* ]]; then [ -e "$command" ] || missing+=("$package"); continue; fi
   command -v "$command" >/dev/null || [ -x "/usr/sbin/$command" ] || missing+=("$package")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

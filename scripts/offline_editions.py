@@ -18,12 +18,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+from kb_ext.site.compress import READY_MADE
 from kb_ext.site.downloads import edition_name  # run as `python -m scripts.offline_editions` from the root
 
 CHROMIUM = "/usr/bin/chromium"
 ZIP_EPOCH_MIN = 315532800  # 1980-01-01: a zip cannot store an earlier date
 # Not part of a copy read from disk: 404.html is for web servers (root-absolute links), .buildinfo
-# is Sphinx's incremental-build record, *.gz are the web server's ready-made compressed copies.
+# is Sphinx's incremental-build record, *.gz and *.br are the web server's ready-made compressed copies.
 LEFT_OUT = {"404.html", ".buildinfo"}
 README = """{title}
 {underline}
@@ -53,7 +54,8 @@ FOOTER = ('<div style="font-size:8px;width:100%;padding:0 12mm;color:#444;displa
 def pack(folder: Path, archive_path: Path, top: str, readme: str) -> None:
     epoch = max(int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0), ZIP_EPOCH_MIN)
     date_time = time.gmtime(epoch)[:6]
-    files = sorted((p for p in folder.rglob("*") if p.is_file() and p.name not in LEFT_OUT and p.suffix != ".gz"),
+    files = sorted((p for p in folder.rglob("*")
+                    if p.is_file() and p.name not in LEFT_OUT and p.suffix not in READY_MADE),
                    key=lambda p: p.relative_to(folder).as_posix())
     with zipfile.ZipFile(archive_path, "w") as archive:
         def add(name: str, data: bytes) -> None:

@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import brotli
+
 import pytest
 
 from conftest import DIAGRAMS_DRAWN, ROOT
@@ -222,6 +224,23 @@ def test_ready_made_gzip_served_with_content_length(served: tuple[int, Path]) ->
         assert body == local.with_name(local.name + ".gz").read_bytes(), f"{path}: compressed on the fly"
         response, body = get(port, path)
         assert response.getheader("Content-Encoding") is None and body == local.read_bytes(), path
+
+
+def test_ready_made_brotli_for_browsers_that_accept_it(served: tuple[int, Path]) -> None:
+    """A browser that accepts Brotli (as every current one does over HTTPS) gets the build's own .br
+    (brotli_static), with a Content-Length and Vary; one that accepts only gzip still gets the .gz."""
+    port, site = served
+    for path in ("/glossary.html", "/_static/styles/theme.css", "/_static/kb-search-index.js",
+                 "/_data/knowledge-base.json", "/"):
+        local = site / (path.lstrip("/") or "index.html")
+        response, body = get(port, path, **{"Accept-Encoding": "gzip, deflate, br"})
+        assert response.getheader("Content-Encoding") == "br", path
+        assert response.getheader("Content-Length") == str(len(body)), f"{path}: no Content-Length"
+        assert "Accept-Encoding" in response.getheader("Vary", ""), path
+        assert body == local.with_name(local.name + ".br").read_bytes(), path
+        assert brotli.decompress(body) == local.read_bytes(), path
+        response, body = get(port, path, **{"Accept-Encoding": "gzip"})
+        assert response.getheader("Content-Encoding") == "gzip", path
 
 
 def test_content_types(served: tuple[int, Path]) -> None:

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import brotli
 import pytest
 
 from conftest import ROOT, sphinx_build
+from kb_ext.site.compress import READY_MADE
 
 NO_DIAGRAM_BUDGET = 100 * 1024  # gzip bytes of everything a cold load of a page requests
 DIAGRAM_BUDGET = 200 * 1024
@@ -112,14 +114,15 @@ def test_no_unused_files_in_static(built_site: Path, cold_loads: dict[Path, Cold
     named = "\n".join(texts)
     static = built_site / "_static"
     unused = [p.relative_to(static).as_posix() for p in static.rglob("*")
-              if p.is_file() and p.suffix != ".gz" and p.resolve() not in requested and p.name not in named]
+              if p.is_file() and p.suffix not in READY_MADE and p.resolve() not in requested and p.name not in named]
     assert not unused, f"files no page uses: {unused}"
     assert not list(static.rglob("*.map")), "source maps are published"
 
 
-def test_ready_made_gzip_beside_every_text_file(built_site: Path) -> None:
-    """Every page and text asset of at least nginx's gzip_min_length has a .gz twin with the same content,
-    written deterministically (no name, no time) so zips and rebuilds stay byte-identical."""
+def test_ready_made_gzip_and_brotli_beside_every_text_file(built_site: Path) -> None:
+    """Every page and text asset of at least nginx's gzip_min_length has a .gz and a .br twin with the
+    same content, the .gz written deterministically (no name, no time) so zips and rebuilds stay
+    byte-identical."""
     missing, wrong = [], []
     for path in built_site.rglob("*"):
         if not path.is_file() or path.suffix not in TEXT_SUFFIXES or path.stat().st_size < 512:
@@ -131,9 +134,14 @@ def test_ready_made_gzip_beside_every_text_file(built_site: Path) -> None:
         packed = twin.read_bytes()
         if gzip.decompress(packed) != path.read_bytes() or packed[4:8] != b"\0\0\0\0" or packed[3] & 0x08:
             wrong.append(twin.relative_to(built_site).as_posix())
-    assert not missing, f"no .gz beside: {missing}"
-    assert not wrong, f".gz out of date or not deterministic: {wrong}"
-    orphans = [p for p in built_site.rglob("*.gz") if not p.with_suffix("").is_file()]
+        twin = path.with_name(path.name + ".br")
+        if not twin.is_file():
+            missing.append(twin.relative_to(built_site).as_posix())
+        elif brotli.decompress(twin.read_bytes()) != path.read_bytes():
+            wrong.append(twin.relative_to(built_site).as_posix())
+    assert not missing, f"no .gz or .br beside: {missing}"
+    assert not wrong, f".gz or .br out of date, or .gz not deterministic: {wrong}"
+    orphans = [p for suffix in READY_MADE for p in built_site.rglob(f"*{suffix}") if not p.with_suffix("").is_file()]
     assert not orphans, orphans
 
 

@@ -37,6 +37,8 @@ from sphinx.application import Sphinx
 from sphinx.builders.html._assets import _JavaScript
 from sphinx.util import logging
 
+from .compress import READY_MADE
+
 logger = logging.getLogger(__name__)
 
 PURGED = ("styles/pydata-sphinx-theme.css", "styles/sphinx-book-theme.css", "sphinx-design.min.css", "basic.css",
@@ -309,9 +311,9 @@ def unused_static_files(outdir: Path, pages: dict[Path, str] | None = None) -> l
     `pages`: texts of files not yet written back (the pages, as slim_site has rewritten them)."""
     pages = pages or {}
     static = outdir / "_static"
-    # .gz: compress.py's business; kb-*: our own files, each written for the pages that load it (the
+    # .gz, .br: compress.py's business; kb-*: our own files, each written for the pages that load it (the
     # search index is named by our search page's template, which a project on another theme may lack)
-    files = [p for p in static.rglob("*") if p.is_file() and p.suffix != ".gz" and not p.name.startswith("kb-")]
+    files = [p for p in static.rglob("*") if p.is_file() and p.suffix not in READY_MADE and not p.name.startswith("kb-")]
     named: set[str] = set()
     for path in outdir.rglob("*"):
         if not path.is_file() or path.suffix not in TEXT_SUFFIXES or static in path.parents:
