@@ -11,6 +11,7 @@ labels for ``{ref}``/intersphinx, and "appears on" backlinks.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from typing import Any, ClassVar
 
@@ -27,7 +28,7 @@ from .data import FILES, KnowledgeBaseData, Record
 from .domain import KnowledgeBaseDomain
 from .kinds import BY_NAME, ENTITY_FILES, KINDS, display_name, kind_of
 from .kinds import entities as all_entities
-from .nodes import citation_marker, entity_backlinks, kb_xref
+from .nodes import citation_marker, directory_tools, entity_backlinks, kb_xref
 from .state import kb_data, note_data, note_texts, source_texts
 
 logger = logging.getLogger(__name__)
@@ -228,6 +229,15 @@ def sort_key(name: str, *, people: bool) -> str:
     return " ".join([words[-1], *words[:-1]]).casefold()
 
 
+AZ = [*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "#"]
+
+
+def az_letter(key: str) -> str:
+    """The A–Z strip's letter of a sort key: its first letter without accents, "#" for anything else."""
+    first = unicodedata.normalize("NFD", key[:1]).upper()[:1]
+    return first if first in AZ[:-1] else "#"
+
+
 class EntityDirectoryDirective(DataDirective):
     data_files = ENTITY_FILES
     required_arguments = 1
@@ -240,8 +250,16 @@ class EntityDirectoryDirective(DataDirective):
                            location=self.get_location(), type="kb", subtype="entity")
             return []
         records = BY_NAME[directory].records(self.data)
-        records.sort(key=lambda r: sort_key(display_name(r), people=directory == "people"))
-        return [self.entry(record) for record in records]
+        people = directory == "people"
+        records.sort(key=lambda r: sort_key(display_name(r), people=people))
+        entries = [self.entry(record) for record in records]
+        firsts: dict[str, str] = {}
+        for record, section in zip(records, entries, strict=True):
+            letter = az_letter(sort_key(display_name(record), people=people))
+            section["classes"].append(f"kb-az-{'other' if letter == '#' else letter}")
+            firsts.setdefault(letter, record["id"])
+        letters = [(letter, firsts.get(letter, "")) for letter in AZ if letter != "#" or "#" in firsts]
+        return [directory_tools(letters=letters, count=len(entries)), *entries]
 
     def entry(self, record: Record) -> nodes.section:
         """One entry: the same summary block for every kind (kind, country, names, related entries), then

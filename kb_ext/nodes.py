@@ -35,6 +35,12 @@ class coverage_summary(nodes.General, nodes.Element):
     """Placeholder for the coverage of one text (``text_id``) or of all texts; filled in when written."""
 
 
+class directory_tools(nodes.General, nodes.Element):
+    """Where a directory's filter and A–Z strip go: ``letters`` is [(letter, id of its first entry or
+    ""), …], ``count`` the number of entries. kb_ext.site.navigation writes the HTML (the script only
+    wires it up, so nothing moves once the page is shown); other builders drop it."""
+
+
 def kb_xref(reftype: str, target: str, text: str, *, rawsource: str = "", **attributes: object) -> addnodes.pending_xref:
     """A reference to an object of the ``kb`` domain, resolved when the page is written."""
     node = addnodes.pending_xref(rawsource, refdomain=DOMAIN, reftype=reftype, reftarget=target,
@@ -52,4 +58,4 @@ def paragraph_anchor(number: int) -> str:
     return f"p{number}"
 
 
-ALL = (citation_marker, references_list, entity_backlinks, paragraph_backlinks, coverage_summary)
+ALL = (citation_marker, references_list, entity_backlinks, paragraph_backlinks, coverage_summary, directory_tools)

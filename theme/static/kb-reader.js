@@ -355,29 +355,26 @@
 
   /* ---------- 3. Directory filter and A–Z ----------------------------------------------------------- */
 
-  function letterOf(name) {
-    var first = name.replace(/^the\s+/i, "").normalize("NFD").charAt(0).toUpperCase();
-    return /[A-Z]/.test(first) ? first : "#";
+  // The letter the build gave the entry (class kb-az-X, from its sort key: people by family name).
+  function letterOf(entry) {
+    for (var i = 0; i < entry.classList.length; i += 1) {
+      var match = /^kb-az-(.+)$/.exec(entry.classList[i]);
+      if (match) return match[1] === "other" ? "#" : match[1];
+    }
+    return "#";
   }
 
   function initDirectory() {
+    // The filter and the A–Z strip are in the page already (kb_ext/site/navigation.py): added here,
+    // they moved every entry down after the page was shown.
+    var tools = document.querySelector(".kb-dir-tools");
     var entries = Array.prototype.slice.call(document.querySelectorAll("section.kb-dir-entry"));
-    if (entries.length < 2) return;
+    if (!tools || entries.length < 2) return;
     var records = entries.map(function (entry) {
       var name = text(entry.querySelector("h2, h3"));
       var summary = entry.querySelector(".kb-summary");
-      return { node: entry, letter: letterOf(name), haystack: (name + " " + text(summary)).toLowerCase() };
+      return { node: entry, letter: letterOf(entry), haystack: (name + " " + text(summary)).toLowerCase() };
     });
-
-    var tools = document.createElement("div");
-    tools.className = "kb-dir-tools";
-    tools.innerHTML =
-      '<label for="kb-dir-filter">Filter entries</label>' +
-      '<input id="kb-dir-filter" type="search" autocomplete="off" spellcheck="false" ' +
-      'placeholder="Name, kind, country…" aria-describedby="kb-dir-count">' +
-      '<p id="kb-dir-count" class="kb-dir-count" role="status" aria-live="polite"></p>' +
-      '<nav class="kb-az" aria-label="Entries from A to Z"><ul></ul></nav>';
-    entries[0].parentNode.insertBefore(tools, entries[0]);
     var input = tools.querySelector("input");
     var count = tools.querySelector(".kb-dir-count");
     var list = tools.querySelector(".kb-az ul");
