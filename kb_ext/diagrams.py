@@ -151,7 +151,7 @@ def delegation(d: DiagramDirective) -> Diagram:
          "items": [item(o) for o in companies]},
         {"title": "Focus areas of the agreement, as listed", "class": "kb-box kb-area", "columns": {"wide": 3, "narrow": 1},
          "items": [{"label": p.text.removeprefix("- ")} for p in areas]},
-        {"title": "The German side, as named in the text", "class": "kb-box kb-de", "columns": {"wide": 3, "narrow": 2},
+        {"title": "German organisations named in the text", "class": "kb-box kb-de", "columns": {"wide": 3, "narrow": 2},
          "items": [item(o) for o in german]},
     ]}
     items = [
@@ -254,7 +254,7 @@ def national_team(d: DiagramDirective) -> Diagram:
                  "entry_title": True},
                 {"label": f"Segment: {growth['value']} (count not stated)", "anchor": growth["id"],
                  "entry_title": True},
-                {"label": "Also invited by Innovation Norway: several companies below these thresholds "
+                {"label": "Also invited: several companies below these thresholds "
                           "(whether they are among the team, the text does not say)", "dashed": True},
             ]}
     items = [[nodes.Text("National team: "), entity_ref("", size["value"], target=size["id"]),
@@ -263,8 +263,8 @@ def national_team(d: DiagramDirective) -> Diagram:
               *d.cite(large["cites"][0], "quote", large["cites"][0]["cite"], large["cites"][0]["quote"])],
              [nodes.Text("Second segment: "), entity_ref("", growth["value"], target=growth["id"]),
               *d.cite(growth["cites"][0], "quote", growth["cites"][0]["cite"], growth["cites"][0]["quote"])],
-             [nodes.Text("Also invited by Innovation Norway: several companies with export revenue below these "
-                         "thresholds (whether they are among the team, and to what, the text does not say)"),
+             [nodes.Text("Also invited: several companies with export revenue below these thresholds (whether "
+                         "they are among the team, and to what, the text does not say)"),
               *d.cite(size, "value", "national-export-team#p12", "invited several companies with export revenue below this")]]
     return Diagram("team", spec, "The national team and its two segments; the text gives the thresholds, not the "
                    "counts. Each box links to its key figure.", items)

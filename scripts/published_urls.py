@@ -4,7 +4,8 @@ Usage: python -m scripts.published_urls _build/html > published-urls.txt   (or `
 
 Public: every page, and every id in a page's article (sections, entries, measures, figures,
 events, source paragraphs, glossary terms, diagrams), except ids that Sphinx or our citation
-numbering generate and that may change with any edit (cite-N, ref-..., idN, index-N).
+numbering generate and that may change with any edit (cite-N, ref-..., idN, index-N), and the ids
+of the directories' filter (a form control, not a place in the text).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-UNSTABLE_ID = re.compile(r"^(cite-\d+|ref-.+|id\d+|index-\d+)$")
+UNSTABLE_ID = re.compile(r"^(cite-\d+|ref-.+|id\d+|index-\d+|kb-dir-filter|kb-dir-count)$")
 SKIPPED_PAGES = {"search.html", "genindex.html"}
 HEADER = """\
 # The published-URL contract of the Norway Health Export Knowledge Base.

@@ -57,8 +57,8 @@ class DirectoryTools(SphinxPostTransform):
                     '<label for="kb-dir-filter">Filter entries</label>'
                     '<input id="kb-dir-filter" type="search" autocomplete="off" spellcheck="false" '
                     'placeholder="Name, kind, country…" aria-describedby="kb-dir-count">'
-                    f'<p id="kb-dir-count" class="kb-dir-count" role="status" aria-live="polite">'
-                    f'{placeholder["count"]} entries</p>'
+                    f'<div id="kb-dir-count" class="kb-dir-count" role="status" aria-live="polite">'
+                    f'{placeholder["count"]} entries</div>'
                     f'<nav class="kb-az" aria-label="Entries from A to Z"><ul>{letters}</ul></nav></div>')
             placeholder.replace_self(nodes.raw("", html, format="html"))
 
