@@ -81,6 +81,7 @@ def export(app: Sphinx, exception: BaseException | None) -> None:  # noqa: C901 
     } for o in data.organisations]
     people = [{
         "id": p["id"], "url": entry_url(p["id"]), "name": display_name(p), "names": names(p),
+        "country": p.get("country"),
         "roles": [{"role": r["role"], **citation_list(r["cite"])[0]} for r in p.get("roles", [])],
         "affiliations": p.get("affiliations", []), "facts": facts(p),
     } for p in data.people]
