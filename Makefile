@@ -98,7 +98,8 @@ urls: html
 	@echo "Updated published-urls.txt: review the diff; a removed line needs a redirect instead"
 
 # Debian packages the tests use: Chromium (browser tests, the PDF edition), Java (the Nu Html
-# Checker), poppler-utils (reading the PDF), nginx (the hosting tests). wrk only for `make load`.
+# Checker), poppler-utils (reading the PDF), nginx and its brotli_static module (the hosting tests).
+# wrk only for `make load`.
 system-deps:
 	@bash scripts/debian-packages.sh chromium=chromium java=default-jre-headless pdfinfo=poppler-utils nginx=nginx $(BROTLI_STATIC)
 

@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlparse
 ROOT = Path(__file__).resolve().parent.parent
 from scripts.project_copy import copy_project  # run as `python -m bench.run` from the root
 from bench import search_timing  # (search: index size and query timing, issue 17)
+from kb_ext.site.compress import READY_MADE
 CHROMIUM = "/usr/bin/chromium"
 LIGHTHOUSE = ROOT / ".vendor" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
 LIGHTHOUSE_METRICS = {"first-contentful-paint": "FCP", "largest-contentful-paint": "LCP",
@@ -133,7 +134,7 @@ def growth(project: Path, out: Path) -> dict[str, float]:
     return {"pages": len(pages), "content_bytes": sum(p.stat().st_size for p in (project / "docs").rglob("*.md")),
             "median_page_gzip": statistics.median(pages), "max_page_gzip": max(pages),
             "search_index_gzip": gzip_bytes(index) if index.is_file() else 0,
-            "static_gzip": sum(gzip_bytes(p) for p in (out / "_static").rglob("*") if p.is_file() and p.suffix not in (".gz", ".br"))}
+            "static_gzip": sum(gzip_bytes(p) for p in (out / "_static").rglob("*") if p.is_file() and p.suffix not in READY_MADE)}
 
 
 def builds(scales: list[int], runs: int, scratch: Path) -> list[dict[str, object]]:

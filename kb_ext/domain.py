@@ -24,6 +24,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.nodes import make_refnode
 
+from .grammar import paragraph_ranges
 from .nodes import DOMAIN, citation_marker
 
 logger = logging.getLogger(__name__)
@@ -156,10 +157,8 @@ class KnowledgeBaseDomain(Domain):
             text_id, listed = value.split("#")
             source = self.objects.get(("source", text_id))
             numbers = [int(n) for n in listed.split(",")]
-            contiguous = numbers == list(range(numbers[0], numbers[0] + len(numbers)))
-            span = str(numbers[0]) if len(numbers) == 1 else \
-                f"{numbers[0]}–{numbers[-1]}" if contiguous else ", ".join(map(str, numbers))
-            return f" [{source.title if source else text_id}, paragraph{'s' if len(numbers) > 1 else ''} {span}]"
+            plural = "s" if len(numbers) > 1 else ""
+            return f" [{source.title if source else text_id}, paragraph{plural} {paragraph_ranges(numbers)}]"
         return self.env.domains.standard_domain.labels.get(value, ("", "", value))[2]
 
     def entry_uri(self, builder: Any, fromdocname: str, anchor: str) -> str | None:

@@ -250,12 +250,12 @@ class EntityDirectoryDirective(DataDirective):
                            location=self.get_location(), type="kb", subtype="entity")
             return []
         records = BY_NAME[directory].records(self.data)
-        people = directory == "people"
-        records.sort(key=lambda r: sort_key(display_name(r), people=people))
+        keys = {r["id"]: sort_key(display_name(r), people=directory == "people") for r in records}
+        records.sort(key=lambda r: keys[r["id"]])
         entries = [self.entry(record) for record in records]
         firsts: dict[str, str] = {}
         for record, section in zip(records, entries, strict=True):
-            letter = az_letter(sort_key(display_name(record), people=people))
+            letter = az_letter(keys[record["id"]])
             section["classes"].append(f"kb-az-{'other' if letter == '#' else letter}")
             firsts.setdefault(letter, record["id"])
         letters = [(letter, firsts.get(letter, "")) for letter in AZ if letter != "#" or "#" in firsts]

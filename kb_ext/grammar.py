@@ -82,6 +82,17 @@ def parse_target(target: str) -> tuple[str, list[int]]:
     return text_id, list(dict.fromkeys(numbers))
 
 
+def paragraph_ranges(numbers: list[int]) -> str:
+    """Paragraph numbers as a reader writes them: [3, 4, 5, 8] -> "3–5, 8"."""
+    ranges: list[str] = []
+    for number in numbers:
+        if ranges and int(ranges[-1].split("–")[-1]) == number - 1:
+            ranges[-1] = ranges[-1].split("–")[0] + f"–{number}"
+        else:
+            ranges.append(str(number))
+    return ", ".join(ranges)
+
+
 def split_quotes(title: str) -> list[str]:
     return title.split(QUOTE_SEPARATOR)
 

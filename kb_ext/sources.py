@@ -17,6 +17,7 @@ from sphinx.util.docutils import SphinxDirective
 from .catalogue import SourceText
 from .citations import paragraph_label
 from .domain import KnowledgeBaseDomain
+from .grammar import paragraph_ranges
 from .nodes import coverage_summary, paragraph_anchor, paragraph_backlinks, paragraph_name
 from .state import note_texts, source_texts
 
@@ -120,23 +121,13 @@ def page_link(app: Sphinx, fromdocname: str, todocname: str, anchor: str = "") -
     return nodes.reference("", title, refuri=uri, internal=True)
 
 
-def uncited_ranges(numbers: list[int]) -> str:
-    ranges: list[str] = []
-    for number in numbers:
-        if ranges and int(ranges[-1].split("–")[-1]) == number - 1:
-            ranges[-1] = ranges[-1].split("–")[0] + f"–{number}"
-        else:
-            ranges.append(str(number))
-    return ", ".join(ranges)
-
-
 def coverage_sentence(domain: KnowledgeBaseDomain, source: SourceText) -> str:
     own_pages = {*domain.source_pages.values(), "sources/index"}  # a source page's own summary is not a use of the text
     cited = {c.paragraph for doc, cs in domain.citations.items() if doc not in own_pages for c in cs if c.text_id == source.id}
     total = len(source.paragraphs)
     uncited = [p.number for p in source.paragraphs if p.number not in cited]
     text = f"{len(cited)} of {total} paragraphs cited"
-    return text + (f"; not yet cited: ¶ {uncited_ranges(uncited)}" if uncited else "")
+    return text + (f"; not yet cited: ¶ {paragraph_ranges(uncited)}" if uncited else "")
 
 
 def fill_source_pages(app: Sphinx, doctree: nodes.document, docname: str) -> None:

@@ -179,8 +179,9 @@ class CssBlock:
 
 
 NESTING_AT_RULES = {"media", "supports", "layer", "container", "document"}
-CSS_COMMENT = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|/\*.*?\*/""", re.S)
-_STRING_OR_ESCAPE = r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\\."""
+_STRING = r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'"""
+CSS_COMMENT = re.compile(r"(" + _STRING + r")|/\*.*?\*/", re.S)  # a comment, unless inside a string
+_STRING_OR_ESCAPE = _STRING + r"|\\."
 # From a position, skip text, strings and escapes up to the next structural character (group 1): in a
 # list of rules "{", "}" or ";"; inside a block read as text (declarations, @keyframes) only braces.
 NEXT_IN_RULES = re.compile(r"(?:" + _STRING_OR_ESCAPE + r"""|[^{};"'\\])*([{};])""", re.S)

@@ -378,7 +378,8 @@
     var input = tools.querySelector("input");
     var count = tools.querySelector(".kb-dir-count");
     var list = tools.querySelector(".kb-az ul");
-    var letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ#".split("");
+    // The strip's letters as the build wrote them (A–Z, and "#" only where an entry needs it).
+    var letters = Array.prototype.map.call(list.children, function (li) { return li.textContent; });
 
     function update() {
       var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
@@ -396,7 +397,6 @@
         : records.length + " entries";
       list.textContent = "";
       letters.forEach(function (letter) {
-        if (letter === "#" && !records.some(function (r) { return r.letter === "#"; })) return;
         var li = document.createElement("li");
         if (first[letter]) {
           var a = document.createElement("a");
