@@ -290,6 +290,7 @@ def resolve_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Each diagram's entry anchors -> links from this page, through the domain; the chart's CSV written."""
     domain = KnowledgeBaseDomain.of(app.env)
     for node in doctree.findall(kb_diagram):
+        doctree[HAS_DIAGRAMS] = True
         hrefs = {}
         for anchor in node["anchors"]:
             uri = domain.entry_uri(app.builder, docname, anchor)
@@ -320,9 +321,14 @@ def skip(translator: Any, node: nodes.Node) -> None:
     raise nodes.SkipNode
 
 
+# Set on a page's doctree by resolve_links: whether its stylesheet is needed is then known without a
+# second walk over the whole page (on pages with none, next_node(kb_diagram) visited every node).
+HAS_DIAGRAMS = "kb_has_diagrams"
+
+
 def add_diagram_style(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
                       doctree: nodes.document | None) -> None:
-    if doctree is not None and doctree.next_node(kb_diagram) is not None:
+    if doctree is not None and doctree.get(HAS_DIAGRAMS):
         app.add_css_file("kb-diagrams.css", priority=600)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import brotli
@@ -33,32 +34,42 @@ def compressible(path: Path) -> bool:
     return path.is_file() and path.suffix in COMPRESSED and path.stat().st_size >= MIN_SIZE
 
 
-def write_compressed_files(site: Path) -> int:
-    """Write (or refresh) every .gz and .br under `site`; remove stale ones. Returns how many exist."""
+def write_twins(path: Path) -> int:
+    """Write (or refresh) the .gz and .br of one file; remove a twin that would not be smaller. Returns
+    how many it has."""
+    data = path.read_bytes()
+    count = 0
+    for suffix, compress in TWINS.items():
+        packed = compress(data)
+        target = path.with_name(path.name + suffix)
+        if len(packed) >= len(data):
+            target.unlink(missing_ok=True)
+            continue
+        if not target.is_file() or target.read_bytes() != packed:
+            target.write_bytes(packed)
+        count += 1
+    return count
+
+
+def write_compressed_files(site: Path, workers: int = 1) -> int:
+    """Write (or refresh) every .gz and .br under `site`; remove stale ones. Returns how many exist.
+
+    `workers` > 1 compresses that many files at a time, in threads: zlib and brotli let go of
+    Python's lock while they compress, so under ``-j`` the cores the build was given share the work."""
     for suffix in READY_MADE:
         for stale in site.rglob(f"*{suffix}"):
             if not compressible(stale.with_suffix("")):
                 stale.unlink()
-    count = 0
-    for path in sorted(site.rglob("*")):
-        if not compressible(path):
-            continue
-        data = path.read_bytes()
-        for suffix, compress in TWINS.items():
-            packed = compress(data)
-            target = path.with_name(path.name + suffix)
-            if len(packed) >= len(data):
-                target.unlink(missing_ok=True)
-                continue
-            if not target.is_file() or target.read_bytes() != packed:
-                target.write_bytes(packed)
-            count += 1
-    return count
+    files = [path for path in sorted(site.rglob("*")) if compressible(path)]
+    if workers <= 1:
+        return sum(map(write_twins, files))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return sum(pool.map(write_twins, files))
 
 
 def compress_site(app: Sphinx, exception: Exception | None) -> None:
     if exception is None and app.builder.name == "html":
-        write_compressed_files(Path(app.outdir))
+        write_compressed_files(Path(app.outdir), workers=app.parallel)
 
 
 def setup(app: Sphinx) -> None:

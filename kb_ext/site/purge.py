@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,20 +151,28 @@ def without_functions_and_attributes(selector: str) -> str:
 
 
 def unescape(name: str) -> str:
+    if "\\" not in name:  # no escapes: nearly every name
+        return name
     return re.sub(r"\\([0-9a-fA-F]{1,6}\s?|.)",
                   lambda m: chr(int(m[1], 16)) if re.fullmatch(r"[0-9a-fA-F]{1,6}\s?", m[1]) else m[1], name)
 
 
+CLASS_NAME = re.compile(r"\.((?:\\.|[\w-])+)")
+ID_NAME = re.compile(r"#((?:\\.|[\w-])+)")
+COMBINATOR = re.compile(r"[\s>+~]+")
+ELEMENT = re.compile(r"[A-Za-z][\w-]*")
+
+
 def selector_can_match(selector: str, classes: set[str], ids: set[str], elements: set[str]) -> bool:
     plain = without_functions_and_attributes(selector)
-    for name in re.findall(r"\.((?:\\.|[\w-])+)", plain):
+    for name in CLASS_NAME.findall(plain):
         if unescape(name) not in classes:
             return False
-    for name in re.findall(r"#((?:\\.|[\w-])+)", plain):
+    for name in ID_NAME.findall(plain):
         if unescape(name) not in ids:
             return False
-    for compound in re.split(r"[\s>+~]+", plain):
-        tag = re.match(r"[A-Za-z][\w-]*", compound)
+    for compound in COMBINATOR.split(plain):
+        tag = ELEMENT.match(compound)
         if tag and "|" not in compound and tag[0].lower() not in elements:
             return False
     return True
@@ -272,18 +281,20 @@ def purge_css(css: str, classes: set[str], ids: set[str], elements: set[str]) ->
         return unescape(match[1]).strip().strip("\"'") if match else ""
 
     faces = [rule for rule in parsed if rule.startswith("@font-face")]
-    others = "\n".join(rule for rule in parsed if not rule.startswith("@font-face"))
+    others = unescape("\n".join(rule for rule in parsed if not rule.startswith("@font-face")))
     for face in faces:
         name = family(face)
-        if not name or name.startswith("Font Awesome") or name not in unescape(others):
+        if not name or name.startswith("Font Awesome") or name not in others:
             parsed.remove(face)
     text = "\n".join(parsed)
-    # Animations no kept rule runs.
-    for keyframes in re.findall(r"@(?:-webkit-)?keyframes\s+([\w-]+)\{", text):
-        rest = re.sub(r"@(?:-webkit-)?keyframes\s+" + re.escape(keyframes) + r"\{", "", text)
-        if not re.search(r"(?<![\w-])" + re.escape(keyframes) + r"(?![\w-])", rest):
+    # Animations no kept rule runs: a @keyframes name that occurs nowhere but in @keyframes headers.
+    headers = Counter(re.findall(r"@(?:-webkit-)?keyframes\s+([\w-]+)\{", text))
+    if headers:
+        words = Counter(re.findall(r"[\w-]+", text))
+        unused = {name for name, count in headers.items() if words[name] <= count}
+        if unused:
             text = "\n".join(rule for rule in text.split("\n")
-                             if not re.match(r"@(?:-webkit-)?keyframes\s+" + re.escape(keyframes) + r"\{", rule))
+                             if not (match := re.match(r"@(?:-webkit-)?keyframes\s+([\w-]+)\{", rule)) or match[1] not in unused)
     return text + "\n"
 
 
