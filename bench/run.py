@@ -99,13 +99,16 @@ def stats(values: list[float]) -> dict[str, float]:
 def clean_builds(project: Path, scratch: Path, runs: int, jobs: str) -> tuple[dict[str, float], dict[str, float], Path]:
     """Clean builds with our extensions and without, taken in turn (ours, plain, ours, ...), so what else
     the machine does weighs on both alike. Returns both timings and the last output with ours."""
-    times: dict[bool, list[float]] = {False: [], True: []}
+    times: dict[str, list[float]] = {"ours": [], "plain": []}
+    last_ours = scratch
     for run in range(runs):
-        for plain in (False, True):
-            out = scratch / f"out-{project.name}-{'plain' if plain else 'kb'}-{jobs}-{run}"
+        for side in times:
+            out = scratch / f"out-{project.name}-{'plain' if side == 'plain' else 'kb'}-{jobs}-{run}"
             shutil.rmtree(out, ignore_errors=True)
-            times[plain].append(sphinx(project, out, jobs=jobs, plain=plain)[0])
-    return stats(times[False]), stats(times[True]), scratch / f"out-{project.name}-kb-{jobs}-{runs - 1}"
+            times[side].append(sphinx(project, out, jobs=jobs, plain=side == "plain")[0])
+            if side == "ours":
+                last_ours = out
+    return stats(times["ours"]), stats(times["plain"]), last_ours
 
 
 def different_files(one: Path, other: Path) -> list[str]:

@@ -13,7 +13,9 @@ moves every object alive into a permanent generation that collections skip:
   inherited is freed when it exits, so it has nothing to collect there.
 
 The price is that cyclic garbage alive at those moments is never freed, which a build process can
-afford: it ends with the build (sphinx-autobuild runs each build as a new process, and so do our tests).
+afford: it ends with the build (sphinx-autobuild runs each build as a new process, and so do
+``make html`` and the tests that build the site; a few tests of the core build small projects inside
+the pytest process, where the frozen garbage of those builds stays until pytest ends).
 
 Under ``-j``, the main process resolves each chunk of pages and forks a worker to write it; the chunk's
 doctrees are garbage once that worker is done. Left alone, they were freed by one full collection in
@@ -59,5 +61,7 @@ def setup(app: Sphinx) -> None:
         _fork_hooks_registered = True
     app.connect("builder-inited", freeze_survivors, priority=900)  # after the inputs are loaded (500)
     app.connect("env-updated", freeze_survivors, priority=900)  # every page read, and merged under -j
+    app.connect("builder-inited", _set_writing(False), priority=0)  # a new build in this process begins
     app.connect("write-started", _set_writing(True))
-    app.connect("build-finished", _set_writing(False))  # also after a failed build
+    # First of the finishing steps: a failed -W build stops at priority 1 (site/patches.py).
+    app.connect("build-finished", _set_writing(False), priority=0)

@@ -286,6 +286,11 @@ def entitle(spec: Any, domain: KnowledgeBaseDomain) -> None:
             entitle(value, domain)
 
 
+# Set on a page's doctree by resolve_links: whether its stylesheet is needed is then known without a
+# second walk over the whole page (on pages with none, next_node(kb_diagram) visited every node).
+HAS_DIAGRAMS = "kb_has_diagrams"
+
+
 def resolve_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Each diagram's entry anchors -> links from this page, through the domain; the chart's CSV written."""
     domain = KnowledgeBaseDomain.of(app.env)
@@ -319,11 +324,6 @@ def visit_kb_diagram_html(translator: Any, node: kb_diagram) -> None:
 
 def skip(translator: Any, node: nodes.Node) -> None:
     raise nodes.SkipNode
-
-
-# Set on a page's doctree by resolve_links: whether its stylesheet is needed is then known without a
-# second walk over the whole page (on pages with none, next_node(kb_diagram) visited every node).
-HAS_DIAGRAMS = "kb_has_diagrams"
 
 
 def add_diagram_style(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],

@@ -121,16 +121,18 @@ def book_theme_metadata_without_description(app: Sphinx) -> None:
     parents, then keeps 160 characters; no template of either theme, nor ours, reads it (OpenGraph
     writes our descriptions). On this site's long pages that was 0.03 s of every build, in the writers.
     Its listener is given no doctree, the one thing it reads the doctree for; the rest it sets as before."""
+    if installed("sphinx-book-theme") is None:
+        return
     from sphinx_book_theme import add_metadata_to_page
 
-    for index, listener in enumerate(app.events.listeners["html-page-context"]):
-        if listener.handler is add_metadata_to_page:
-            @wraps(add_metadata_to_page)
-            def without_description(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
-                                    doctree: Any) -> None:
-                add_metadata_to_page(app, pagename, templatename, context, None)
+    def book_theme_metadata_given_no_doctree(app: Sphinx, pagename: str, templatename: str,
+                                             context: dict[str, Any], doctree: Any) -> None:
+        add_metadata_to_page(app, pagename, templatename, context, None)
 
-            app.events.listeners["html-page-context"][index] = listener._replace(handler=without_description)
+    listeners = app.events.listeners["html-page-context"]
+    for index, listener in enumerate(listeners):
+        if listener.handler is add_metadata_to_page:
+            listeners[index] = listener._replace(handler=book_theme_metadata_given_no_doctree)
 
 
 # -- sphinx 9.0.4 ----------------------------------------------------------------------------------------

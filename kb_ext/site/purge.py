@@ -157,6 +157,7 @@ def unescape(name: str) -> str:
                   lambda m: chr(int(m[1], 16)) if re.fullmatch(r"[0-9a-fA-F]{1,6}\s?", m[1]) else m[1], name)
 
 
+KEYFRAMES_HEADER = re.compile(r"@(?:-webkit-)?keyframes\s+([\w-]+)\{")
 CLASS_NAME = re.compile(r"\.((?:\\.|[\w-])+)")
 ID_NAME = re.compile(r"#((?:\\.|[\w-])+)")
 COMBINATOR = re.compile(r"[\s>+~]+")
@@ -288,13 +289,13 @@ def purge_css(css: str, classes: set[str], ids: set[str], elements: set[str]) ->
             parsed.remove(face)
     text = "\n".join(parsed)
     # Animations no kept rule runs: a @keyframes name that occurs nowhere but in @keyframes headers.
-    headers = Counter(re.findall(r"@(?:-webkit-)?keyframes\s+([\w-]+)\{", text))
+    headers = Counter(KEYFRAMES_HEADER.findall(text))
     if headers:
         words = Counter(re.findall(r"[\w-]+", text))
         unused = {name for name, count in headers.items() if words[name] <= count}
         if unused:
             text = "\n".join(rule for rule in text.split("\n")
-                             if not (match := re.match(r"@(?:-webkit-)?keyframes\s+([\w-]+)\{", rule)) or match[1] not in unused)
+                             if not (header := KEYFRAMES_HEADER.match(rule)) or header[1] not in unused)
     return text + "\n"
 
 
